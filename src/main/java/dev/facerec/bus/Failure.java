@@ -1,0 +1,78 @@
+package dev.facerec.bus;
+
+/**
+ * Every failure the service reports, with its stable code and HTTP status. The code is the contract
+ * clients rely on; docs/errors.md lists each one. Event-bus replies fail with {@link #ordinal()}-free
+ * codes: {@code ReplyException.failureCode()} carries {@link #httpStatus()} and the message starts with
+ * {@code CODE: }, so a reply can be mapped back with {@link #fromReplyMessage(String)}.
+ */
+public enum Failure {
+  INVALID_REQUEST(400, "The request is malformed: a parameter, a field or the JSON body is wrong."),
+  MALFORMED_JSON(400, "The body is not valid JSON."),
+  MISSING_IMAGE(400, "No image was sent: use a multipart field 'file' or a raw image body."),
+  IMAGE_CORRUPT(400, "The image is corrupt or truncated and cannot be decoded."),
+  UNAUTHENTICATED(401, "Credentials are missing or invalid."),
+  FORBIDDEN(403, "The credentials do not allow this operation."),
+  NOT_FOUND(404, "No such route."),
+  SUBJECT_NOT_FOUND(404, "No subject with this id."),
+  FACE_NOT_FOUND(404, "No face with this id for this subject."),
+  METHOD_NOT_ALLOWED(405, "The route does not accept this method."),
+  DUPLICATE_IDENTITY(409, "The face already matches another subject of the collection."),
+  MODEL_MISMATCH(409, "The collection's embeddings were made by another recognizer."),
+  IMAGE_TOO_LARGE(413, "The image's width or height is over MAX_IMAGE_DIMENSION."),
+  BODY_TOO_LARGE(413, "The request body is over MAX_BODY_BYTES."),
+  UNSUPPORTED_MEDIA_TYPE(415, "The image type is not jpeg, png, webp or bmp."),
+  NO_FACE(422, "No face was found in the image."),
+  MULTIPLE_FACES(422, "Several faces were found where exactly one is required."),
+  RATE_LIMITED(429, "Too many requests."),
+  INTERNAL(500, "An internal error; the request id locates it in the logs."),
+  OVERLOADED(503, "The inference queue is full; retry later."),
+  INFERENCE_TIMEOUT(503, "Inference did not answer in time; retry later."),
+  DATABASE_UNAVAILABLE(503, "The database cannot be reached."),
+  INDEX_UNAVAILABLE(503, "The search index is not ready.");
+
+  private final int httpStatus;
+  private final String description;
+
+  Failure(int httpStatus, String description) {
+    this.httpStatus = httpStatus;
+    this.description = description;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** The message of an event-bus reply failure: {@code CODE: message}. */
+  public String replyMessage(String message) {
+    return name() + ": " + message;
+  }
+
+  /** Maps a reply failure message made by {@link #replyMessage(String)} back to its code, else {@code INTERNAL}. */
+  public static Failure fromReplyMessage(String message) {
+    if (message != null) {
+      int colon = message.indexOf(':');
+      if (colon > 0) {
+        try {
+          return Failure.valueOf(message.substring(0, colon));
+        } catch (IllegalArgumentException ignored) {
+          // not one of ours
+        }
+      }
+    }
+    return INTERNAL;
+  }
+
+  /** The human part of a reply failure message. */
+  public static String detailOf(String message) {
+    if (message == null) {
+      return "";
+    }
+    int colon = message.indexOf(':');
+    return colon > 0 && fromReplyMessage(message) != INTERNAL ? message.substring(colon + 1).trim() : message;
+  }
+}

@@ -1,0 +1,2 @@
+/** Typed configuration from conf/application.yaml and environment variables, validated once at start. */
+package dev.facerec.config;

@@ -1,0 +1,2 @@
+/** Face detection (YuNet, UltraFace-style faceplugin detector) and landmark refinement; plain classes. */
+package dev.facerec.detect;

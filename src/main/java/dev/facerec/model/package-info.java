@@ -1,0 +1,2 @@
+/** The model manifest, profile resolution, checksum verification and the {@code models fetch} installer. */
+package dev.facerec.model;

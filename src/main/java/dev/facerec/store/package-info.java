@@ -1,0 +1,2 @@
+/** PostgreSQL: embedded or external server, migrations, and the gallery store (vertx-pg-client). */
+package dev.facerec.store;
