@@ -1,0 +1,19 @@
+package dev.facerec.api.http;
+
+import dev.facerec.config.AppConfig;
+import dev.facerec.pipeline.InferenceClient;
+import dev.facerec.store.GalleryStore;
+
+/**
+ * What the HTTP and WebSocket handlers share on one node: the store, the inference client (one bounded
+ * queue per node), the active recognizer and its decision threshold.
+ */
+public record ApiContext(
+    AppConfig config,
+    GalleryStore store,
+    InferenceClient inference,
+    String profile,
+    String modelId,
+    int dimension,
+    double threshold,
+    String thresholdSource) {}

@@ -1,0 +1,97 @@
+package dev.facerec.api.http;
+
+import dev.facerec.bus.FaceException;
+import dev.facerec.bus.Failure;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.pgclient.PgException;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one error mapper: every failure leaves as {@code {"error": {"code", "message", "requestId"}}} with the
+ * code's HTTP status. Unexpected exceptions are logged with the request id and answered as INTERNAL, so no
+ * stack trace ever reaches a client.
+ */
+public final class Errors {
+  private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+  public static final String REQUEST_ID = "requestId";
+
+  private Errors() {}
+
+  public static String requestId(RoutingContext ctx) {
+    String id = ctx.get(REQUEST_ID);
+    if (id == null) {
+      String given = ctx.request().getHeader("X-Request-Id");
+      id = given != null && given.matches("[A-Za-z0-9._-]{1,64}") ? given : UUID.randomUUID().toString();
+      ctx.put(REQUEST_ID, id);
+    }
+    return id;
+  }
+
+  /** The failure handler of the router. */
+  public static void handle(RoutingContext ctx) {
+    Throwable t = ctx.failure();
+    if (t == null) {
+      Failure f = switch (ctx.statusCode()) {
+        case 404 -> Failure.NOT_FOUND;
+        case 405 -> Failure.METHOD_NOT_ALLOWED;
+        case 413 -> Failure.BODY_TOO_LARGE;
+        case 415 -> Failure.UNSUPPORTED_MEDIA_TYPE;
+        case 400 -> Failure.INVALID_REQUEST;
+        case 401 -> Failure.UNAUTHENTICATED;
+        case 403 -> Failure.FORBIDDEN;
+        default -> Failure.INTERNAL;
+      };
+      send(ctx, f, f.description());
+      return;
+    }
+    fail(ctx, t);
+  }
+
+  /** Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL (logged). */
+  public static void fail(RoutingContext ctx, Throwable t) {
+    if (t instanceof FaceException fe) {
+      if (fe.failure().httpStatus() >= 500) {
+        LOG.warn("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage());
+      }
+      send(ctx, fe.failure(), fe.getMessage());
+    } else if (t instanceof io.vertx.core.json.DecodeException) {
+      send(ctx, Failure.MALFORMED_JSON, "the body is not valid JSON");
+    } else if (isDatabaseDown(t)) {
+      LOG.warn("requestId={} database unavailable: {}", requestId(ctx), t.toString());
+      send(ctx, Failure.DATABASE_UNAVAILABLE, "the database cannot be reached");
+    } else {
+      LOG.error("requestId={} unexpected failure on {} {}", requestId(ctx), ctx.request().method(), ctx.request().path(), t);
+      send(ctx, Failure.INTERNAL, "internal error; quote the request id when reporting it");
+    }
+  }
+
+  private static boolean isDatabaseDown(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException || c instanceof io.vertx.core.VertxException && String.valueOf(c.getMessage()).contains("closed")
+          || c instanceof PgException pe && pe.getSqlState() != null && pe.getSqlState().startsWith("08")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public static void send(RoutingContext ctx, Failure f, String message) {
+    HttpServerResponse res = ctx.response();
+    if (res.ended() || res.closed()) {
+      return;
+    }
+    if (res.headWritten()) {
+      res.reset();
+      return;
+    }
+    JsonObject body = new JsonObject().put("error", new JsonObject()
+        .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
+    res.setStatusCode(f.httpStatus())
+        .putHeader("Content-Type", "application/json")
+        .end(body.toBuffer());
+  }
+}

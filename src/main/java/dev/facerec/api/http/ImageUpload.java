@@ -1,0 +1,128 @@
+package dev.facerec.api.http;
+
+import dev.facerec.bus.FaceException;
+import dev.facerec.bus.Failure;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads uploaded images into memory (never to disk: they are biometric data), from a multipart form or a
+ * raw image body, refusing bodies over the limit as soon as the limit is passed.
+ */
+public final class ImageUpload {
+  private static final Set<String> RAW_TYPES = Set.of("image/jpeg", "image/jpg", "image/png", "image/webp", "image/bmp",
+      "image/x-ms-bmp", "application/octet-stream");
+
+  private ImageUpload() {}
+
+  /** The multipart file fields wanted (e.g. {@code file}, or {@code file1}/{@code file2}); a raw body counts as the first. */
+  public static Future<Map<String, byte[]>> read(RoutingContext ctx, long maxBytes, String... fields) {
+    HttpServerRequest req = ctx.request();
+    String type = contentType(req);
+    String declared = req.getHeader("Content-Length");
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared) > maxBytes) {
+          return tooLarge(req, maxBytes);
+        }
+      } catch (NumberFormatException e) {
+        return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST, "Content-Length is not a number"));
+      }
+    }
+    if (type.startsWith("multipart/form-data")) {
+      return multipart(req, maxBytes, fields);
+    }
+    if (type.isEmpty()) {
+      return Future.failedFuture(new FaceException(Failure.MISSING_IMAGE,
+          "send the image as multipart/form-data field '" + fields[0] + "' or as a raw body with an image content type"));
+    }
+    if (!RAW_TYPES.contains(type) && !type.startsWith("image/")) {
+      return Future.failedFuture(new FaceException(Failure.UNSUPPORTED_MEDIA_TYPE,
+          "content type '" + type + "' is not accepted: use multipart/form-data or image/jpeg, image/png, image/webp, image/bmp"));
+    }
+    if (fields.length > 1) {
+      return Future.failedFuture(new FaceException(Failure.MISSING_IMAGE,
+          "this operation takes " + fields.length + " images: send multipart/form-data fields " + String.join(", ", fields)));
+    }
+    Promise<Map<String, byte[]>> promise = Promise.promise();
+    Buffer buf = Buffer.buffer();
+    long[] total = {0};
+    req.handler(chunk -> {
+      total[0] += chunk.length();
+      if (total[0] > maxBytes) {
+        tooLarge(req, maxBytes).onFailure(promise::tryFail);
+        return;
+      }
+      buf.appendBuffer(chunk);
+    });
+    req.exceptionHandler(promise::tryFail);
+    req.endHandler(v -> {
+      if (buf.length() == 0) {
+        promise.tryFail(new FaceException(Failure.MISSING_IMAGE, "the request body is empty"));
+      } else {
+        Map<String, byte[]> out = new HashMap<>();
+        out.put(fields[0], buf.getBytes());
+        promise.tryComplete(out);
+      }
+    });
+    req.resume();
+    return promise.future();
+  }
+
+  private static Future<Map<String, byte[]>> multipart(HttpServerRequest req, long maxBytes, String... fields) {
+    Promise<Map<String, byte[]>> promise = Promise.promise();
+    Map<String, Buffer> parts = new HashMap<>();
+    long[] total = {0};
+    req.setExpectMultipart(true);
+    req.uploadHandler(upload -> {
+      Buffer buf = Buffer.buffer();
+      upload.handler(chunk -> {
+        total[0] += chunk.length();
+        if (total[0] > maxBytes) {
+          tooLarge(req, maxBytes).onFailure(promise::tryFail);
+          return;
+        }
+        buf.appendBuffer(chunk);
+      });
+      upload.endHandler(v -> parts.put(upload.name(), buf));
+    });
+    req.exceptionHandler(promise::tryFail);
+    req.endHandler(v -> {
+      Map<String, byte[]> out = new HashMap<>();
+      for (String f : fields) {
+        Buffer b = parts.get(f);
+        if (b == null || b.length() == 0) {
+          promise.tryFail(new FaceException(Failure.MISSING_IMAGE, "multipart field '" + f + "' with an image is missing"));
+          return;
+        }
+        out.put(f, b.getBytes());
+      }
+      promise.tryComplete(out);
+    });
+    req.resume();
+    return promise.future();
+  }
+
+  private static <T> Future<T> tooLarge(HttpServerRequest req, long maxBytes) {
+    req.pause();
+    // Stop reading: a client sending 100 MB must not make us receive 100 MB.
+    req.response().putHeader("Connection", "close");
+    return Future.failedFuture(new FaceException(Failure.BODY_TOO_LARGE, "the request body is over the limit of " + maxBytes + " bytes"));
+  }
+
+  static String contentType(HttpServerRequest req) {
+    String t = req.getHeader("Content-Type");
+    if (t == null) {
+      return "";
+    }
+    int semi = t.indexOf(';');
+    String base = (semi >= 0 ? t.substring(0, semi) : t).trim().toLowerCase();
+    return base.equals("multipart/form-data") ? t.trim().toLowerCase() : base;
+  }
+}

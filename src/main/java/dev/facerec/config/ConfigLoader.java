@@ -1,0 +1,217 @@
+package dev.facerec.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Reads {@code conf/application.yaml} (or the copy in the jar), applies environment overrides and validates
+ * every value once. A bad value stops the start with one line: variable, value, what is expected.
+ */
+public final class ConfigLoader {
+  public static final String CONFIG_FILE_ENV = "CONFIG_FILE";
+  public static final String DEFAULT_FILE = "conf/application.yaml";
+  public static final List<String> PROFILES = List.of("faceplugin", "yunet-mobilefacenet", "opencv-zoo");
+
+  private final Map<String, Object> yaml;
+  private final Map<String, String> env;
+
+  private ConfigLoader(Map<String, Object> yaml, Map<String, String> env) {
+    this.yaml = yaml;
+    this.env = env;
+  }
+
+  /** Loads from the process environment and {@code CONFIG_FILE} or {@code conf/application.yaml}. */
+  public static AppConfig load() {
+    return load(System.getenv());
+  }
+
+  public static AppConfig load(Map<String, String> env) {
+    String given = env.get(CONFIG_FILE_ENV);
+    boolean explicit = given != null && !given.isBlank();
+    return new ConfigLoader(readYaml(Path.of(explicit ? given.trim() : DEFAULT_FILE), explicit), env).build();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> readYaml(Path file, boolean explicit) {
+    Yaml parser = new Yaml(new SafeConstructor(new LoaderOptions()));
+    try {
+      Object doc;
+      if (Files.isRegularFile(file)) {
+        doc = parser.load(Files.readString(file, StandardCharsets.UTF_8));
+      } else if (explicit) {
+        throw new ConfigException(CONFIG_FILE_ENV + "='" + file + "' does not exist: expected a readable YAML file");
+      } else {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("/" + DEFAULT_FILE)) {
+          doc = in == null ? null : parser.load(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+      }
+      Map<String, Object> flat = new LinkedHashMap<>();
+      if (doc instanceof Map<?, ?> m) {
+        flatten("", (Map<String, Object>) m, flat);
+      }
+      return flat;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      if (e instanceof ConfigException ce) {
+        throw ce;
+      }
+      throw new ConfigException(file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void flatten(String prefix, Map<String, Object> in, Map<String, Object> out) {
+    in.forEach((k, v) -> {
+      String key = prefix.isEmpty() ? k : prefix + "." + k;
+      if (v instanceof Map<?, ?> m) {
+        flatten(key, (Map<String, Object>) m, out);
+      } else {
+        out.put(key, v);
+      }
+    });
+  }
+
+  private AppConfig build() {
+    String profile = text("MODEL_PROFILE", "models.profile", "faceplugin");
+    if (!PROFILES.contains(profile)) {
+      throw bad("MODEL_PROFILE", profile, "one of " + String.join(", ", PROFILES));
+    }
+    Map<String, Double> thresholds = new LinkedHashMap<>();
+    for (String p : PROFILES) {
+      String envName = "THRESHOLD_" + p.toUpperCase().replace('-', '_');
+      String raw = raw(envName, "models.thresholds." + p);
+      if (raw != null && !raw.isBlank()) {
+        thresholds.put(p, parse(envName, raw, Double::parseDouble, v -> v >= -1 && v <= 1, "a cosine similarity between -1 and 1"));
+      }
+    }
+    String level = text("LOG_LEVEL", "logging.level", "INFO").toUpperCase();
+    if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
+      throw bad("LOG_LEVEL", level, "one of TRACE, DEBUG, INFO, WARN, ERROR");
+    }
+    String dbUrl = text("DATABASE_URL", "database.url", "");
+    if (!dbUrl.isBlank() && !dbUrl.matches("^(postgres|postgresql|jdbc:postgresql)://.+")) {
+      throw bad("DATABASE_URL", maskUrl(dbUrl), "postgres://user:password@host:port/database[?sslmode=...]");
+    }
+    List<String> origins = new ArrayList<>();
+    for (String o : text("CORS_ORIGINS", "api.corsOrigins", "").split(",")) {
+      String t = o.trim();
+      if (t.isEmpty()) {
+        continue;
+      }
+      if (!t.equals("*") && !t.matches("^https?://[^/\\s]+$")) {
+        throw bad("CORS_ORIGINS", t, "explicit origins such as https://app.example.com, comma-separated");
+      }
+      origins.add(t);
+    }
+    return new AppConfig(
+        new AppConfig.Api(
+            text("API_HOST", "api.host", "0.0.0.0"),
+            integer("API_PORT", "api.port", 8000, 0, 65535),
+            longValue("MAX_BODY_BYTES", "api.maxBodyBytes", 10L << 20, 1024, 1L << 31),
+            List.copyOf(origins),
+            longValue("REQUEST_TIMEOUT_MS", "api.requestTimeoutMs", 30_000, 100, 600_000)),
+        new AppConfig.Database(
+            dbUrl.isBlank() ? null : dbUrl,
+            integer("DB_POOL_MAX_SIZE", "database.poolMaxSize", 10, 1, 1000),
+            integer("DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", 5000, 100, 600_000)),
+        new AppConfig.Models(profile, Path.of(text("MODELS_DIR", "models.dir", "models")), Map.copyOf(thresholds)),
+        new AppConfig.Images(
+            integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 1920, 32, 16384),
+            longValue("MAX_IMAGE_PIXELS", "images.maxPixels", 1920L * 1920, 1024, 268_435_456L)),
+        new AppConfig.Detection(
+            integer("DETECT_MAX_SIDE", "detection.maxSide", 640, 160, 4096),
+            integer("MAX_FACES_PER_IMAGE", "detection.maxFaces", 50, 1, 1000)),
+        new AppConfig.Inference(
+            integer("INFERENCE_WORKERS", "inference.workers", 2, 1, 256),
+            integer("INFERENCE_THREADS", "inference.intraOpThreads", 1, 1, 256),
+            integer("INFERENCE_QUEUE_SIZE", "inference.queueSize", 32, 1, 100_000),
+            longValue("INFERENCE_TIMEOUT_MS", "inference.timeoutMs", 30_000, 100, 600_000)),
+        new AppConfig.Index(
+            integer("HNSW_M", "index.m", 32, 2, 256),
+            integer("HNSW_EF_CONSTRUCTION", "index.efConstruction", 400, 10, 10_000),
+            integer("HNSW_EF_SEARCH", "index.efSearch", 400, 10, 10_000),
+            integer("INDEX_SNAPSHOT_INTERVAL_S", "index.snapshotIntervalSeconds", 60, 0, 86_400)),
+        new AppConfig.WebSocket(
+            integer("WS_MAX_IN_FLIGHT", "websocket.maxInFlight", 2, 1, 64),
+            integer("WS_MAX_FRAME_BYTES", "websocket.maxFrameBytes", 4 << 20, 1024, 64 << 20)),
+        Path.of(text("DATA_DIR", "data.dir", "data")),
+        level);
+  }
+
+  /** The raw value: environment first (an empty variable counts as unset), then the YAML file; else null. */
+  private String raw(String envName, String key) {
+    String v = env.get(envName);
+    if (v != null && !v.isBlank()) {
+      return v.trim();
+    }
+    Object y = yaml.get(key);
+    return y == null ? null : String.valueOf(y).trim();
+  }
+
+  private String text(String envName, String key, String dflt) {
+    String v = raw(envName, key);
+    return v == null ? dflt : v;
+  }
+
+  private int integer(String envName, String key, int dflt, int min, int max) {
+    String v = raw(envName, key);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    return parse(envName, v, Integer::parseInt, x -> x >= min && x <= max, "an integer from " + min + " to " + max);
+  }
+
+  private long longValue(String envName, String key, long dflt, long min, long max) {
+    String v = raw(envName, key);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    return parse(envName, v, Long::parseLong, x -> x >= min && x <= max, "an integer from " + min + " to " + max);
+  }
+
+  private static <T> T parse(String envName, String v, Function<String, T> parser, java.util.function.Predicate<T> ok, String expected) {
+    T value;
+    try {
+      value = parser.apply(v);
+    } catch (RuntimeException e) {
+      throw bad(envName, v, expected);
+    }
+    if (!ok.test(value)) {
+      throw bad(envName, v, expected);
+    }
+    return value;
+  }
+
+  private static ConfigException bad(String envName, String value, String expected) {
+    return new ConfigException("invalid configuration: " + envName + "='" + value + "', expected " + expected);
+  }
+
+  /** Masks the password of a database URL for logs and messages. */
+  public static String maskUrl(String url) {
+    return url == null ? null : url.replaceAll("(://[^:/@]+:)[^@]*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  /** Every environment variable this loader reads (documented in .env.example). */
+  public static List<String> variables() {
+    return Arrays.asList(
+        "CONFIG_FILE", "API_HOST", "API_PORT", "MAX_BODY_BYTES", "CORS_ORIGINS", "REQUEST_TIMEOUT_MS",
+        "DATABASE_URL", "DB_POOL_MAX_SIZE", "DB_CONNECT_TIMEOUT_MS", "MODEL_PROFILE", "MODELS_DIR",
+        "THRESHOLD_FACEPLUGIN", "THRESHOLD_YUNET_MOBILEFACENET", "THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
+        "MAX_IMAGE_PIXELS", "DETECT_MAX_SIDE", "MAX_FACES_PER_IMAGE", "INFERENCE_WORKERS", "INFERENCE_THREADS",
+        "INFERENCE_QUEUE_SIZE", "INFERENCE_TIMEOUT_MS", "HNSW_M", "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH",
+        "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "DATA_DIR", "LOG_LEVEL");
+  }
+}

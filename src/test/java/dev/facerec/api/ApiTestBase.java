@@ -1,0 +1,343 @@
+package dev.facerec.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.facerec.app.Service;
+import dev.facerec.config.AppConfig;
+import dev.facerec.config.ConfigLoader;
+import dev.facerec.testing.Http;
+import dev.facerec.testing.Images;
+import dev.facerec.testing.TestData;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The service end to end over HTTP with real models, real LFW images and the machine's PostgreSQL (each
+ * profile in its own schema): enroll 20 identities, identify, verify, delete, restart.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class ApiTestBase {
+  static final String PG = "127.0.0.1:5432/test";
+  static final int IDENTITIES = 20;
+
+  final String profile;
+  final String schema;
+  Path dataDir;
+  Path modelsDir;
+  Service service;
+  Http http;
+  /** subject id → [enrolled image, probe image] */
+  final Map<String, Path[]> enrolled = new LinkedHashMap<>();
+  final Map<String, String> names = new HashMap<>();
+
+  ApiTestBase(String profile) {
+    this.profile = profile;
+    this.schema = "apiit_" + profile.replace('-', '_') + "_" + Long.toHexString(System.nanoTime());
+  }
+
+  Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("API_HOST", "127.0.0.1");
+    env.put("API_PORT", "0");
+    env.put("DATABASE_URL", "postgres://postgres@" + PG + "?schema=" + schema);
+    env.put("MODEL_PROFILE", profile);
+    env.put("MODELS_DIR", modelsDir.toString());
+    env.put("DATA_DIR", dataDir.toString());
+    env.put("INFERENCE_WORKERS", "1");
+    env.put("MAX_BODY_BYTES", String.valueOf(3 << 20));
+    env.put("INDEX_SNAPSHOT_INTERVAL_S", "0");
+    return env;
+  }
+
+  void startService() {
+    AppConfig config = ConfigLoader.load(env());
+    service = Service.start(config);
+    http = new Http(service.port());
+  }
+
+  @BeforeAll
+  void start() throws IOException {
+    dataDir = Files.createTempDirectory("apiit-data");
+    modelsDir = TestData.modelsDir(profile);
+    startService();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (service != null) {
+      service.close();
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + PG, "postgres", "")) {
+      c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+  }
+
+  static byte[] read(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  @Order(1)
+  @DisplayName("health reports models, database and index up")
+  void healthIsUp() {
+    Http.Res r = http.get("/api/v1/health");
+    assertEquals(200, r.status(), r.toString());
+    assertEquals("UP", r.json().getString("status"));
+    assertEquals(3, r.json().getJsonArray("checks").size());
+  }
+
+  @Test
+  @Order(2)
+  @DisplayName("enrolls 20 LFW identities with one image each")
+  void enrollsTwentyIdentities() throws IOException {
+    List<List<Path>> ids = TestData.lfwIdentities(2);
+    int skipped = 0;
+    for (List<Path> images : ids) {
+      if (enrolled.size() == IDENTITIES) {
+        break;
+      }
+      String name = images.get(0).getParent().getFileName().toString();
+      Http.Res created = http.postJson("/api/v1/subjects", new JsonObject().put("name", name).put("metadata", new JsonObject().put("source", "lfw")).encode());
+      assertEquals(201, created.status(), created.toString());
+      String id = created.json().getString("id");
+      Http.Res face = http.postFile("/api/v1/subjects/" + id + "/faces", read(images.get(0)));
+      if (face.status() == 422 && "MULTIPLE_FACES".equals(face.errorCode())) {
+        // LFW photos often show a second person at the border; enrollment rightly refuses them.
+        skipped++;
+        assertEquals(204, http.delete("/api/v1/subjects/" + id).status());
+        continue;
+      }
+      assertEquals(201, face.status(), face.toString());
+      assertNotNull(face.json().getString("id"));
+      enrolled.put(id, new Path[] {images.get(0), images.get(1)});
+      names.put(id, name);
+    }
+    assertEquals(IDENTITIES, enrolled.size());
+    System.out.printf("[%s] enrolled %d identities (%d skipped for several faces)%n", profile, enrolled.size(), skipped);
+    Http.Res list = http.get("/api/v1/subjects?size=100");
+    assertEquals(200, list.status());
+    assertEquals(IDENTITIES, list.json().getLong("total"));
+    Http.Res status = http.get("/api/v1/index/status");
+    assertEquals(200, status.status());
+    JsonArray cols = status.json().getJsonArray("collections");
+    assertEquals(IDENTITIES, cols.getJsonObject(0).getInteger("size"));
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("identifies another image of each enrolled identity as that subject")
+  void identifiesEnrolledPeople() {
+    int correct = 0;
+    for (Map.Entry<String, Path[]> e : enrolled.entrySet()) {
+      JsonObject face = identifyLargest(e.getValue()[1]);
+      if ("match".equals(face.getString("decision")) && e.getKey().equals(face.getJsonObject("subject").getString("id"))) {
+        correct++;
+      } else {
+        System.out.printf("[%s] not identified: %s -> %s%n", profile, e.getValue()[1].getFileName(), face.encode());
+      }
+    }
+    System.out.printf("[%s] identify: %d/%d enrolled probes matched to the right subject%n", profile, correct, enrolled.size());
+    assertEquals(enrolled.size(), correct);
+  }
+
+  JsonObject identifyLargest(Path image) {
+    Http.Res r = http.postFile("/api/v1/identify?largestOnly=true&limit=3", read(image));
+    assertEquals(200, r.status(), r.toString());
+    JsonObject body = r.json();
+    assertEquals(profile, body.getString("profile"));
+    assertNotNull(body.getDouble("threshold"));
+    JsonArray faces = body.getJsonArray("faces");
+    assertEquals(1, faces.size());
+    return faces.getJsonObject(0);
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("answers unknown for people never enrolled")
+  void strangersAreUnknown() throws IOException {
+    List<Path> strangers = new ArrayList<>();
+    for (List<Path> images : TestData.lfwIdentities(1)) {
+      if (images.size() == 1) {
+        strangers.add(images.get(0));
+      }
+      if (strangers.size() == 20) {
+        break;
+      }
+    }
+    int unknown = 0;
+    for (Path p : strangers) {
+      JsonObject face = identifyLargest(p);
+      if ("unknown".equals(face.getString("decision"))) {
+        unknown++;
+        assertEquals(null, face.getValue("subject"));
+      } else {
+        System.out.printf("[%s] stranger matched: %s -> %s%n", profile, p.getFileName(), face.encode());
+      }
+    }
+    System.out.printf("[%s] strangers: %d/%d answered unknown%n", profile, unknown, strangers.size());
+    assertEquals(strangers.size(), unknown);
+  }
+
+  @Test
+  @Order(5)
+  @DisplayName("verifies same-person pairs as a match and different people as no match")
+  void verifiesPairs() {
+    List<Path[]> pairs = new ArrayList<>(enrolled.values());
+    for (int i = 0; i < 5; i++) {
+      Map<String, byte[]> same = new LinkedHashMap<>();
+      same.put("file1", read(pairs.get(i)[0]));
+      same.put("file2", read(pairs.get(i)[1]));
+      Http.Res r = http.postFiles("/api/v1/verify", same);
+      assertEquals(200, r.status(), r.toString());
+      assertTrue(r.json().getBoolean("match"), "same person: " + r);
+      Map<String, byte[]> diff = new LinkedHashMap<>();
+      diff.put("file1", read(pairs.get(i)[0]));
+      diff.put("file2", read(pairs.get(i + 5)[1]));
+      Http.Res d = http.postFiles("/api/v1/verify", diff);
+      assertEquals(200, d.status(), d.toString());
+      assertEquals(false, d.json().getBoolean("match"), "different people: " + d);
+      assertTrue(r.json().getDouble("similarity") > d.json().getDouble("similarity"));
+    }
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName("a deleted subject disappears from identify at once")
+  void deletedSubjectLeavesIdentify() {
+    String id = enrolled.keySet().iterator().next();
+    Path probe = enrolled.get(id)[1];
+    assertEquals(204, http.delete("/api/v1/subjects/" + id).status());
+    enrolled.remove(id);
+    JsonObject face = identifyLargest(probe);
+    for (Object c : face.getJsonArray("candidates")) {
+      assertTrue(!id.equals(((JsonObject) c).getString("subjectId")), "deleted subject still a candidate");
+    }
+    assertEquals(404, http.get("/api/v1/subjects/" + id).status());
+  }
+
+  @Test
+  @Order(7)
+  @DisplayName("after a restart the gallery and the index are intact")
+  void restartKeepsGallery() {
+    service.close();
+    startService();
+    Http.Res list = http.get("/api/v1/subjects?size=100");
+    assertEquals(IDENTITIES - 1, list.json().getLong("total"));
+    int correct = 0;
+    for (Map.Entry<String, Path[]> e : enrolled.entrySet()) {
+      JsonObject face = identifyLargest(e.getValue()[1]);
+      if ("match".equals(face.getString("decision")) && e.getKey().equals(face.getJsonObject("subject").getString("id"))) {
+        correct++;
+      }
+    }
+    assertEquals(enrolled.size(), correct);
+    JsonObject status = http.get("/api/v1/index/status").json().getJsonArray("collections").getJsonObject(0);
+    assertEquals(IDENTITIES - 1, status.getInteger("size"));
+    assertNotNull(status.getString("snapshotAt"), "the index was loaded from its snapshot");
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName("detect returns boxes, 5 landmarks and scores")
+  void detectsFaces() {
+    Http.Res r = http.postFile("/api/v1/detect", read(TestData.faces().resolve("groups/faceapi_bbt4.jpg")));
+    assertEquals(200, r.status(), r.toString());
+    JsonObject body = r.json();
+    assertEquals(710, body.getInteger("width"));
+    assertEquals(473, body.getInteger("height"));
+    JsonArray faces = body.getJsonArray("faces");
+    assertTrue(faces.size() >= 5 && faces.size() <= 7, "bbt4 has 6 faces: " + faces.size());
+    JsonObject f = faces.getJsonObject(0);
+    assertEquals(5, f.getJsonArray("landmarks").size());
+    assertTrue(f.getJsonObject("box").getInteger("width") > 10);
+    // raw body works as well as multipart
+    Http.Res raw = http.postRaw("/api/v1/detect", "image/jpeg", read(TestData.faces().resolve("groups/faceapi_bbt4.jpg")));
+    assertEquals(faces.size(), raw.json().getJsonArray("faces").size());
+  }
+
+  @Test
+  @Order(9)
+  @DisplayName("subjects can be renamed, listed by collection and their faces managed")
+  void subjectLifecycle() {
+    Http.Res created = http.postJson("/api/v1/subjects", "{\"name\":\"Robert'); DROP TABLE subjects;--\",\"collection\":\"staff\",\"metadata\":{\"badge\":\"' OR 1=1 --\"}}");
+    assertEquals(201, created.status(), created.toString());
+    String id = created.json().getString("id");
+    assertEquals("staff", created.json().getString("collection"));
+    assertEquals("Robert'); DROP TABLE subjects;--", http.get("/api/v1/subjects/" + id).json().getString("name"));
+    Http.Res patched = http.patchJson("/api/v1/subjects/" + id, "{\"name\":\"Bobby\"}");
+    assertEquals(200, patched.status(), patched.toString());
+    assertEquals("Bobby", patched.json().getString("name"));
+    assertEquals("' OR 1=1 --", patched.json().getJsonObject("metadata").getString("badge"));
+    assertEquals(1, http.get("/api/v1/subjects?collection=staff").json().getLong("total"));
+    Path img = enrolled.values().iterator().next()[0];
+    Http.Res face = http.postRaw("/api/v1/subjects/" + id + "/faces", "image/jpeg", read(img));
+    assertEquals(201, face.status(), face.toString());
+    String faceId = face.json().getString("id");
+    assertEquals(1, http.get("/api/v1/subjects/" + id + "/faces").json().getJsonArray("items").size());
+    assertEquals(1, http.get("/api/v1/subjects/" + id).json().getInteger("faceCount"));
+    // the staff collection is searched on its own
+    Http.Res r = http.postFile("/api/v1/identify?collection=staff&largestOnly=true", read(img));
+    assertEquals(id, r.json().getJsonArray("faces").getJsonObject(0).getJsonObject("subject").getString("id"));
+    assertEquals(204, http.delete("/api/v1/subjects/" + id + "/faces/" + faceId).status());
+    assertEquals(404, http.delete("/api/v1/subjects/" + id + "/faces/" + faceId).status());
+    Http.Res after = http.postFile("/api/v1/identify?collection=staff&largestOnly=true", read(img));
+    assertEquals("unknown", after.json().getJsonArray("faces").getJsonObject(0).getString("decision"));
+    assertEquals(204, http.delete("/api/v1/subjects/" + id).status());
+  }
+
+  @Test
+  @Order(10)
+  @DisplayName("every client error has its code and status")
+  void errorsHaveCodes() throws IOException {
+    byte[] jpeg = read(enrolled.values().iterator().next()[0]);
+    String someId = enrolled.keySet().iterator().next();
+    expect(http.postRaw("/api/v1/detect", "image/jpeg", "hello, not an image".getBytes()), 415, "UNSUPPORTED_MEDIA_TYPE");
+    expect(http.postRaw("/api/v1/detect", "text/plain", jpeg), 415, "UNSUPPORTED_MEDIA_TYPE");
+    expect(http.postRaw("/api/v1/detect", "image/jpeg", java.util.Arrays.copyOf(jpeg, jpeg.length / 2)), 400, "IMAGE_CORRUPT");
+    expect(http.postFile("/api/v1/detect", read(TestData.faces().resolve("groups/deepface_couple.jpg"))), 413, "IMAGE_TOO_LARGE");
+    expect(http.postRaw("/api/v1/detect", "image/jpeg", new byte[4 << 20]), 413, "BODY_TOO_LARGE");
+    expect(http.postFile("/api/v1/identify", Images.blankPng(400, 300)), 422, "NO_FACE");
+    expect(http.postFile("/api/v1/subjects/" + someId + "/faces", read(TestData.faces().resolve("groups/faceapi_bbt4.jpg"))), 422, "MULTIPLE_FACES");
+    expect(http.get("/api/v1/subjects/" + UUID.randomUUID()), 404, "SUBJECT_NOT_FOUND");
+    expect(http.get("/api/v1/subjects/not-a-uuid"), 404, "SUBJECT_NOT_FOUND");
+    expect(http.delete("/api/v1/subjects/" + someId + "/faces/" + UUID.randomUUID()), 404, "FACE_NOT_FOUND");
+    expect(http.postJson("/api/v1/subjects", "{\"name\": "), 400, "MALFORMED_JSON");
+    expect(http.postJson("/api/v1/subjects", "{\"name\": 42}"), 400, "INVALID_REQUEST");
+    expect(http.get("/api/v1/subjects?size=100000"), 400, "INVALID_REQUEST");
+    expect(http.postFiles("/api/v1/verify", Map.of("file1", jpeg)), 400, "MISSING_IMAGE");
+    expect(http.get("/api/v1/nothing-here"), 404, "NOT_FOUND");
+  }
+
+  static void expect(Http.Res r, int status, String code) {
+    assertEquals(status, r.status(), r.toString());
+    assertEquals(code, r.errorCode(), r.toString());
+    assertNotNull(r.json().getJsonObject("error").getString("requestId"));
+    assertTrue(!r.body().contains("at dev.facerec") && !r.body().contains("Exception"), "no stack trace: " + r.body());
+  }
+}
