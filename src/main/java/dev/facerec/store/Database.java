@@ -1,0 +1,249 @@
+package dev.facerec.store;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.TrustOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.TrustManagerFactory;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gallery's PostgreSQL: an external server named by a URL, or an embedded one (zonky) whose files
+ * live under {@code dataDir/postgres} and survive restarts. {@link #start} migrates the schema with
+ * Flyway; verticles then make their own pools with {@link #createPool(Vertx)}.
+ *
+ * <p>Embedded mode as root: PostgreSQL refuses to run as root, so zonky runs {@code initdb} and
+ * {@code pg_ctl} inside a user namespace ({@code unshare -U}). That needs util-linux's {@code unshare} on
+ * the PATH and user namespaces enabled ({@code /proc/sys/user/max_user_namespaces} above 0); without them
+ * run the service as a non-root user or give it a database URL.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+  private static final String MIGRATIONS = "classpath:db/migration";
+
+  private final PgUrl url;
+  private final EmbeddedPostgres embedded;
+  private final DatabaseSettings settings;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Database(PgUrl url, EmbeddedPostgres embedded, DatabaseSettings settings) {
+    this.url = url;
+    this.embedded = embedded;
+    this.settings = settings;
+  }
+
+  /**
+   * Connects (starting the embedded server when no URL is set) and migrates the schema. Blocking: call
+   * once at service start, before deploying verticles.
+   *
+   * @throws IllegalArgumentException when the settings or URL are malformed
+   * @throws IllegalStateException when the server cannot be started, reached or migrated
+   */
+  public static Database start(DatabaseSettings settings) {
+    Database db = settings.embedded() ? startEmbedded(settings) : external(settings);
+    try {
+      db.migrate();
+    } catch (RuntimeException e) {
+      db.close();
+      throw e;
+    }
+    return db;
+  }
+
+  /** Parses the URL without connecting (tests use it to check the options). */
+  static Database external(DatabaseSettings settings) {
+    PgUrl url = PgUrl.parse(settings.url());
+    if (settings.schema() != null && !settings.schema().isBlank()) {
+      url = url.withSchema(settings.schema());
+    }
+    return new Database(url, null, settings);
+  }
+
+  private static Database startEmbedded(DatabaseSettings settings) {
+    if (settings.dataDir() == null) {
+      throw new IllegalArgumentException("the embedded database needs a data directory");
+    }
+    String schema = PgUrl.checkSchema(settings.schema());
+    Path dir = settings.dataDir().toAbsolutePath().resolve("postgres");
+    EmbeddedPostgres pg;
+    try {
+      Files.createDirectories(dir);
+      pg = EmbeddedPostgres.builder()
+          .setDataDirectory(dir)
+          .setCleanDataDirectory(false) // the gallery must survive restarts
+          // zonky turns synchronous_commit off (fine for tests); a committed enrollment must survive a crash.
+          .setServerConfig("synchronous_commit", "on")
+          .setPGStartupWait(Duration.ofSeconds(60))
+          .start();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("cannot start the embedded PostgreSQL in " + dir + ": " + e.getMessage()
+          + (isRoot() ? " (running as root needs 'unshare -U' and user namespaces; see Database javadoc)" : ""),
+          e);
+    }
+    PgUrl url = new PgUrl("localhost", pg.getPort(), "postgres", "postgres", null, "disable", null, schema);
+    LOG.info("Embedded PostgreSQL started on port {} with data in {}", pg.getPort(), dir);
+    return new Database(url, pg, settings);
+  }
+
+  private static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  private void migrate() {
+    FluentConfiguration config = Flyway.configure()
+        .dataSource(url.jdbcUrl(), url.user(), url.password())
+        .locations(MIGRATIONS)
+        .connectRetries(0);
+    if (url.schema() != null) {
+      config.schemas(url.schema()); // created if missing; holds the tables and Flyway's history
+    }
+    try {
+      Flyway flyway = config.load();
+      int applied = flyway.migrate().migrationsExecuted;
+      var current = flyway.info().current();
+      LOG.info("Database {} at schema version {} ({} migrations applied now)", describe(),
+          current == null ? "none" : current.getVersion(), applied);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot migrate " + describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Options for a pool connection: host, credentials, TLS and the schema's search path. */
+  public PgConnectOptions connectOptions() {
+    PgConnectOptions options = new PgConnectOptions()
+        .setHost(url.host())
+        .setPort(url.port())
+        .setDatabase(url.database())
+        .setUser(url.user())
+        .setSslMode(SslMode.of(url.sslMode()));
+    if (url.password() != null) {
+      options.setPassword(url.password());
+    }
+    options.addProperty("application_name", "facerec");
+    if (url.schema() != null) {
+      options.addProperty("search_path", url.schema());
+    }
+    ClientSSLOptions ssl = sslOptions();
+    if (ssl != null) {
+      options.setSslOptions(ssl);
+    }
+    return options;
+  }
+
+  /** libpq's meaning of each sslmode: only verify-ca and verify-full check the server's certificate. */
+  private ClientSSLOptions sslOptions() {
+    switch (url.sslMode()) {
+      case "disable":
+        return null;
+      case "allow":
+      case "prefer":
+      case "require":
+        if (url.sslRootCert() != null) {
+          // libpq verifies the chain (not the host name) under require when a root certificate is given.
+          return new ClientSSLOptions().setTrustOptions(new PemTrustOptions().addCertPath(url.sslRootCert()))
+              .setHostnameVerificationAlgorithm("");
+        }
+        return new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm("");
+      case "verify-ca":
+        return new ClientSSLOptions().setTrustOptions(trust()).setHostnameVerificationAlgorithm("");
+      case "verify-full":
+        return new ClientSSLOptions().setTrustOptions(trust()).setHostnameVerificationAlgorithm("HTTPS");
+      default:
+        throw new IllegalStateException("unknown sslmode " + url.sslMode());
+    }
+  }
+
+  private TrustOptions trust() {
+    if (url.sslRootCert() != null) {
+      return new PemTrustOptions().addCertPath(url.sslRootCert());
+    }
+    try {
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init((KeyStore) null); // the JVM's default trust store
+      return TrustOptions.wrap(tmf);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot load the default trust store", e);
+    }
+  }
+
+  /** Pool sizing; a query waits at most the connect timeout for a free connection. */
+  public PoolOptions poolOptions() {
+    return new PoolOptions()
+        .setMaxSize(settings.poolMaxSize())
+        .setConnectionTimeout(settings.connectTimeoutMs())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setIdleTimeout(5)
+        .setIdleTimeoutUnit(TimeUnit.MINUTES);
+  }
+
+  /** Transport options: the TCP connect timeout (Vert.x 5 keeps it here, not in the connect options). */
+  public NetClientOptions netClientOptions() {
+    return new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()).setTcpKeepAlive(true);
+  }
+
+  /** A new, unshared pool on {@code vertx}; the caller closes it. */
+  public Pool createPool(Vertx vertx) {
+    return PgBuilder.pool()
+        .with(poolOptions())
+        .with(netClientOptions())
+        .connectingTo(connectOptions())
+        .using(vertx)
+        .build();
+  }
+
+  /** The JDBC URL without credentials (safe to log). */
+  public String jdbcUrl() {
+    return url.jdbcUrl();
+  }
+
+  /** The schema holding the tables, or null for the server's default ({@code public}). */
+  public String schema() {
+    return url.schema();
+  }
+
+  /** Where the database is, for logs: never includes the password. */
+  public String describe() {
+    return embedded != null ? "embedded " + url.masked() + " (data in " + settings.dataDir() + "/postgres)"
+        : url.masked();
+  }
+
+  /** True when this process started the server. */
+  public boolean embedded() {
+    return embedded != null;
+  }
+
+  /** Stops the embedded server, if any; pools made by {@link #createPool} must be closed first. */
+  @Override
+  public void close() {
+    if (embedded != null && closed.compareAndSet(false, true)) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}

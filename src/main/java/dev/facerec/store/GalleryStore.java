@@ -1,0 +1,532 @@
+package dev.facerec.store;
+
+import dev.facerec.bus.FaceException;
+import dev.facerec.bus.Failure;
+import dev.facerec.detect.Box;
+import dev.facerec.detect.DetectedFace;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import javax.net.ssl.SSLException;
+
+/**
+ * The gallery: collections, their subjects and each subject's face embeddings, in PostgreSQL. Every
+ * method returns a future that fails with a {@link FaceException}: {@code SUBJECT_NOT_FOUND},
+ * {@code FACE_NOT_FOUND}, {@code MODEL_MISMATCH}, {@code INVALID_REQUEST}, {@code DATABASE_UNAVAILABLE}
+ * when the server cannot be reached, else {@code INTERNAL} with the driver's exception as cause.
+ * Writes that span several statements run in one transaction and complete after the commit.
+ *
+ * <p>Embeddings are stored as float32 little-endian {@code bytea}, so they come back bit for bit.
+ */
+public final class GalleryStore {
+  /** The largest page {@link #listSubjects} serves. */
+  public static final int MAX_PAGE_SIZE = 1000;
+
+  private static final String SUBJECT_COLUMNS =
+      "s.id, s.collection, s.name, s.metadata, s.created_at, s.updated_at, "
+          + "(SELECT count(*) FROM faces f WHERE f.subject_id = s.id) AS face_count";
+  private static final String FACE_COLUMNS =
+      "f.id, f.subject_id, f.collection, f.model_id, f.box_x, f.box_y, f.box_width, f.box_height, f.score, "
+          + "f.created_at";
+
+  private final Pool pool;
+
+  public GalleryStore(Pool pool) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+  }
+
+  /** A person enrolled in a collection. */
+  public record Subject(
+      UUID id, String name, String collection, JsonObject metadata, int faceCount, Instant createdAt,
+      Instant updatedAt) {
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("id", id.toString())
+          .put("name", name)
+          .put("collection", collection)
+          .put("metadata", metadata == null ? new JsonObject() : metadata.copy())
+          .put("faceCount", faceCount)
+          .put("createdAt", createdAt.toString())
+          .put("updatedAt", updatedAt.toString());
+    }
+  }
+
+  /** One enrolled face; its embedding stays in the database (see {@link #embeddings(String)}). */
+  public record FaceRecord(
+      UUID id, UUID subjectId, String collection, String modelId, Box box, float score, Instant createdAt) {
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("id", id.toString())
+          .put("subjectId", subjectId.toString())
+          .put("collection", collection)
+          .put("modelId", modelId)
+          .put("box", new JsonObject()
+              .put("x", box.x())
+              .put("y", box.y())
+              .put("width", box.width())
+              .put("height", box.height()))
+          .put("score", score)
+          .put("createdAt", createdAt.toString());
+    }
+  }
+
+  /** A face's embedding, for building or reconciling the search index. */
+  public record StoredEmbedding(UUID faceId, UUID subjectId, float[] vector) {}
+
+  /** One page of a list; {@code page} counts from 0, {@code total} counts every item. */
+  public record Page<T>(List<T> items, int page, int size, long total) {
+    public JsonObject toJson(Function<T, JsonObject> item) {
+      JsonArray array = new JsonArray();
+      items.forEach(t -> array.add(item.apply(t)));
+      return new JsonObject().put("items", array).put("page", page).put("size", size).put("total", total);
+    }
+  }
+
+  // ---- subjects
+
+  /** Enrolls a subject without faces, creating the collection on first use. */
+  public Future<Subject> createSubject(String collection, String name, JsonObject metadata) {
+    try {
+      requireText(collection, "collection");
+      requireText(name, "name");
+    } catch (FaceException e) {
+      return Future.failedFuture(e);
+    }
+    UUID id = UUID.randomUUID();
+    JsonObject meta = metadata == null ? new JsonObject() : metadata;
+    return pool.withTransaction(conn -> conn
+            .preparedQuery("INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+            .execute(Tuple.of(collection))
+            .compose(ignored -> conn
+                .preparedQuery("INSERT INTO subjects (id, collection, name, metadata) VALUES ($1, $2, $3, $4) "
+                    + "RETURNING created_at, updated_at")
+                .execute(Tuple.of(id, collection, name, meta))))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new Subject(id, name, collection, meta.copy(), 0, instant(row, "created_at"),
+              instant(row, "updated_at"));
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  public Future<Subject> getSubject(UUID id) {
+    return pool.preparedQuery("SELECT " + SUBJECT_COLUMNS + " FROM subjects s WHERE s.id = $1")
+        .execute(Tuple.of(id))
+        .map(rows -> subjectOf(rows, id))
+        .recover(GalleryStore::translate);
+  }
+
+  /** A collection's subjects, oldest first; {@code page} counts from 0. An unknown collection is empty. */
+  public Future<Page<Subject>> listSubjects(String collection, int page, int size) {
+    if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
+      return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST,
+          "page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE));
+    }
+    Future<Long> total = pool.preparedQuery("SELECT count(*) FROM subjects WHERE collection = $1")
+        .execute(Tuple.of(collection))
+        .map(rows -> rows.iterator().next().getLong(0));
+    Future<List<Subject>> items = pool
+        .preparedQuery("SELECT " + SUBJECT_COLUMNS + " FROM subjects s WHERE s.collection = $1 "
+            + "ORDER BY s.created_at, s.id LIMIT $2 OFFSET $3")
+        .execute(Tuple.of(collection, (long) size, (long) page * size))
+        .map(rows -> {
+          List<Subject> list = new ArrayList<>(rows.size());
+          rows.forEach(row -> list.add(subject(row)));
+          return list;
+        });
+    return Future.all(total, items)
+        .map(all -> new Page<>(items.result(), page, size, total.result()))
+        .recover(GalleryStore::translate);
+  }
+
+  /** Renames a subject and/or replaces its metadata (whole object, not merged); null leaves a field as is. */
+  public Future<Subject> updateSubject(UUID id, String nameOrNull, JsonObject metadataOrNull) {
+    if (nameOrNull == null && metadataOrNull == null) {
+      return getSubject(id);
+    }
+    if (nameOrNull != null && nameOrNull.isBlank()) {
+      return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST, "name must not be blank"));
+    }
+    return pool
+        .preparedQuery("UPDATE subjects s SET name = COALESCE($2, s.name), metadata = COALESCE($3, s.metadata), "
+            + "updated_at = now() WHERE s.id = $1 RETURNING " + SUBJECT_COLUMNS)
+        .execute(Tuple.of(id, nameOrNull, metadataOrNull))
+        .map(rows -> subjectOf(rows, id))
+        .recover(GalleryStore::translate);
+  }
+
+  /** Deletes a subject and its faces; the ids of the deleted faces let the caller drop them from the index. */
+  public Future<List<UUID>> deleteSubject(UUID id) {
+    return pool.withTransaction(conn -> conn
+            // Row lock first: a concurrent addFace either commits before (and is returned) or fails after.
+            .preparedQuery("SELECT id FROM subjects WHERE id = $1 FOR UPDATE")
+            .execute(Tuple.of(id))
+            .compose(found -> {
+              if (found.size() == 0) {
+                return Future.failedFuture(subjectNotFound(id));
+              }
+              return conn.preparedQuery("DELETE FROM faces WHERE subject_id = $1 RETURNING id")
+                  .execute(Tuple.of(id));
+            })
+            .compose(faces -> {
+              List<UUID> ids = new ArrayList<>(faces.size());
+              faces.forEach(row -> ids.add(row.getUUID(0)));
+              return conn.preparedQuery("DELETE FROM subjects WHERE id = $1").execute(Tuple.of(id)).map(ids);
+            }))
+        .recover(GalleryStore::translate);
+  }
+
+  /** Names of the given subjects; unknown ids are absent from the map. */
+  public Future<Map<UUID, String>> subjectNames(Collection<UUID> ids) {
+    if (ids == null || ids.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    UUID[] array = ids.stream().filter(Objects::nonNull).distinct().toArray(UUID[]::new);
+    return pool.preparedQuery("SELECT id, name FROM subjects WHERE id = ANY($1)")
+        .execute(Tuple.tuple().addArrayOfUUID(array))
+        .map(rows -> {
+          Map<UUID, String> names = new HashMap<>();
+          rows.forEach(row -> names.put(row.getUUID("id"), row.getString("name")));
+          return names;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  // ---- faces
+
+  /**
+   * Stores a face of a subject. The first face of a collection fixes its model and dimension; a face
+   * from another model is refused with {@code MODEL_MISMATCH} while the collection holds faces (an
+   * emptied collection takes the new model).
+   */
+  public Future<FaceRecord> addFace(
+      UUID subjectId, float[] embedding, String modelId, DetectedFace face, String imageSha256) {
+    try {
+      requireText(modelId, "modelId");
+      checkEmbedding(embedding);
+      if (face == null || face.box() == null) {
+        throw new FaceException(Failure.INVALID_REQUEST, "the face and its box are required");
+      }
+    } catch (FaceException e) {
+      return Future.failedFuture(e);
+    }
+    UUID faceId = UUID.randomUUID();
+    Box box = face.box();
+    return pool.withTransaction(conn -> conn
+            // KEY SHARE: blocks deleteSubject's FOR UPDATE until we commit, but not renames.
+            .preparedQuery("SELECT collection FROM subjects WHERE id = $1 FOR KEY SHARE")
+            .execute(Tuple.of(subjectId))
+            .compose(subject -> {
+              if (subject.size() == 0) {
+                return Future.failedFuture(subjectNotFound(subjectId));
+              }
+              String collection = subject.iterator().next().getString(0);
+              return bindModel(conn, collection, modelId, embedding.length).map(collection);
+            })
+            .compose(collection -> conn
+                .preparedQuery("INSERT INTO faces (id, subject_id, collection, model_id, dimension, embedding, "
+                    + "box_x, box_y, box_width, box_height, score, landmarks, image_sha256) "
+                    + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING created_at")
+                .execute(Tuple.from(new Object[] {faceId, subjectId, collection, modelId, embedding.length,
+                    encode(embedding), box.x(), box.y(), box.width(), box.height(), face.score(),
+                    landmarks(face.landmarks()), imageSha256}))
+                .map(rows -> new FaceRecord(faceId, subjectId, collection, modelId, box, face.score(),
+                    instant(rows.iterator().next(), "created_at")))))
+        .recover(GalleryStore::translate);
+  }
+
+  /** Locks the collection row, so concurrent first faces of two models cannot both win. */
+  private static Future<Void> bindModel(SqlClient conn, String collection, String modelId, int dimension) {
+    return conn.preparedQuery("SELECT model_id, dimension FROM collections WHERE name = $1 FOR NO KEY UPDATE")
+        .execute(Tuple.of(collection))
+        .compose(rows -> {
+          Row row = rows.iterator().next();
+          String bound = row.getString("model_id");
+          if (bound == null) {
+            return setModel(conn, collection, modelId, dimension);
+          }
+          if (bound.equals(modelId)) {
+            Integer boundDimension = row.getInteger("dimension");
+            if (boundDimension != null && boundDimension != dimension) {
+              return Future.failedFuture(new FaceException(Failure.MODEL_MISMATCH, "collection '" + collection
+                  + "' holds " + boundDimension + "-float embeddings of model '" + bound + "', got "
+                  + dimension + " floats"));
+            }
+            return Future.succeededFuture();
+          }
+          return conn.preparedQuery("SELECT EXISTS (SELECT 1 FROM faces WHERE collection = $1)")
+              .execute(Tuple.of(collection))
+              .compose(exists -> exists.iterator().next().getBoolean(0)
+                  ? Future.failedFuture(new FaceException(Failure.MODEL_MISMATCH, "collection '" + collection
+                      + "' holds embeddings of model '" + bound + "', not '" + modelId + "'"))
+                  : setModel(conn, collection, modelId, dimension));
+        });
+  }
+
+  private static Future<Void> setModel(SqlClient conn, String collection, String modelId, int dimension) {
+    return conn.preparedQuery("UPDATE collections SET model_id = $2, dimension = $3 WHERE name = $1")
+        .execute(Tuple.of(collection, modelId, dimension))
+        .mapEmpty();
+  }
+
+  /** A subject's faces, oldest first. */
+  public Future<List<FaceRecord>> listFaces(UUID subjectId) {
+    return pool
+        .preparedQuery("SELECT s.id AS sid, " + FACE_COLUMNS + " FROM subjects s "
+            + "LEFT JOIN faces f ON f.subject_id = s.id WHERE s.id = $1 ORDER BY f.created_at, f.id")
+        .execute(Tuple.of(subjectId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw subjectNotFound(subjectId);
+          }
+          List<FaceRecord> faces = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            if (row.getUUID("id") != null) {
+              faces.add(faceRecord(row));
+            }
+          }
+          return faces;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** Deletes one face of a subject and returns what it was. */
+  public Future<FaceRecord> deleteFace(UUID subjectId, UUID faceId) {
+    return pool
+        .preparedQuery("DELETE FROM faces f WHERE f.id = $1 AND f.subject_id = $2 RETURNING " + FACE_COLUMNS)
+        .execute(Tuple.of(faceId, subjectId))
+        .compose(rows -> {
+          if (rows.size() > 0) {
+            return Future.succeededFuture(faceRecord(rows.iterator().next()));
+          }
+          // Only on a miss: tell an unknown subject from an unknown face.
+          return pool.preparedQuery("SELECT 1 FROM subjects WHERE id = $1").execute(Tuple.of(subjectId))
+              .compose(subject -> Future.<FaceRecord>failedFuture(subject.size() == 0
+                  ? subjectNotFound(subjectId)
+                  : new FaceException(Failure.FACE_NOT_FOUND,
+                      "no face " + faceId + " for subject " + subjectId)));
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** Every face embedding of a collection, oldest first (loaded at once: for index builds). */
+  public Future<List<StoredEmbedding>> embeddings(String collection) {
+    return pool
+        .preparedQuery("SELECT id, subject_id, embedding FROM faces WHERE collection = $1 ORDER BY created_at, id")
+        .execute(Tuple.of(collection))
+        .map(rows -> {
+          List<StoredEmbedding> list = new ArrayList<>(rows.size());
+          rows.forEach(row -> list.add(new StoredEmbedding(row.getUUID(0), row.getUUID(1), decode(row.getBuffer(2)))));
+          return list;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  // ---- collections
+
+  /** The model bound to each collection that holds faces. */
+  public Future<Map<String, String>> collectionModels() {
+    return pool
+        .query("SELECT c.name, c.model_id FROM collections c WHERE c.model_id IS NOT NULL "
+            + "AND EXISTS (SELECT 1 FROM faces f WHERE f.collection = c.name) ORDER BY c.name")
+        .execute()
+        .map(rows -> {
+          Map<String, String> models = new LinkedHashMap<>();
+          rows.forEach(row -> models.put(row.getString(0), row.getString(1)));
+          return models;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** Every collection's name, sorted. */
+  public Future<List<String>> collections() {
+    return pool.query("SELECT name FROM collections ORDER BY name")
+        .execute()
+        .map(rows -> {
+          List<String> names = new ArrayList<>(rows.size());
+          rows.forEach(row -> names.add(row.getString(0)));
+          return names;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  // ---- misc
+
+  /** Succeeds when the database answers a query. */
+  public Future<Void> ping() {
+    return pool.query("SELECT 1").execute().<Void>mapEmpty().recover(GalleryStore::translate);
+  }
+
+  /** Appends an audit entry. */
+  public Future<Void> audit(String actor, String action, String target, JsonObject details) {
+    try {
+      requireText(action, "action");
+    } catch (FaceException e) {
+      return Future.failedFuture(e);
+    }
+    return pool.preparedQuery("INSERT INTO audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4)")
+        .execute(Tuple.of(actor, action, target, details))
+        .<Void>mapEmpty()
+        .recover(GalleryStore::translate);
+  }
+
+  // ---- rows and values
+
+  private static Subject subjectOf(RowSet<Row> rows, UUID id) {
+    if (rows.size() == 0) {
+      throw subjectNotFound(id);
+    }
+    return subject(rows.iterator().next());
+  }
+
+  private static Subject subject(Row row) {
+    JsonObject metadata = row.getJsonObject("metadata");
+    return new Subject(row.getUUID("id"), row.getString("name"), row.getString("collection"),
+        metadata == null ? new JsonObject() : metadata, (int) (long) row.getLong("face_count"),
+        instant(row, "created_at"), instant(row, "updated_at"));
+  }
+
+  private static FaceRecord faceRecord(Row row) {
+    return new FaceRecord(row.getUUID("id"), row.getUUID("subject_id"), row.getString("collection"),
+        row.getString("model_id"),
+        new Box(row.getFloat("box_x"), row.getFloat("box_y"), row.getFloat("box_width"), row.getFloat("box_height")),
+        row.getFloat("score"), instant(row, "created_at"));
+  }
+
+  private static Instant instant(Row row, String column) {
+    return row.getOffsetDateTime(column).toInstant();
+  }
+
+  private static JsonArray landmarks(float[][] points) {
+    if (points == null) {
+      return null;
+    }
+    JsonArray array = new JsonArray();
+    for (float[] p : points) {
+      JsonArray point = new JsonArray();
+      for (float v : p) {
+        point.add(v);
+      }
+      array.add(point);
+    }
+    return array;
+  }
+
+  static Buffer encode(float[] vector) {
+    ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(vector);
+    return Buffer.buffer(bytes.array());
+  }
+
+  static float[] decode(Buffer buffer) {
+    float[] vector = new float[buffer.length() / Float.BYTES];
+    ByteBuffer.wrap(buffer.getBytes()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+    return vector;
+  }
+
+  private static void checkEmbedding(float[] embedding) {
+    if (embedding == null || embedding.length == 0) {
+      throw new FaceException(Failure.INVALID_REQUEST, "the embedding is empty");
+    }
+    for (float v : embedding) {
+      if (!Float.isFinite(v)) {
+        throw new FaceException(Failure.INVALID_REQUEST, "the embedding holds a NaN or infinite value");
+      }
+    }
+  }
+
+  private static void requireText(String value, String what) {
+    if (value == null || value.isBlank()) {
+      throw new FaceException(Failure.INVALID_REQUEST, what + " must not be blank");
+    }
+  }
+
+  private static FaceException subjectNotFound(UUID id) {
+    return new FaceException(Failure.SUBJECT_NOT_FOUND, "no subject " + id);
+  }
+
+  // ---- failures
+
+  private static <T> Future<T> translate(Throwable t) {
+    return Future.failedFuture(toFaceException(t));
+  }
+
+  /** Our codes pass through; unreachable-server failures become DATABASE_UNAVAILABLE; the rest INTERNAL. */
+  static FaceException toFaceException(Throwable t) {
+    if (t instanceof FaceException fe) {
+      return fe;
+    }
+    String unavailable = unavailableReason(t);
+    if (unavailable != null) {
+      return new FaceException(Failure.DATABASE_UNAVAILABLE, "database unavailable: " + unavailable, t);
+    }
+    if (t instanceof PgException pg && pg.getSqlState() != null) {
+      switch (pg.getSqlState()) {
+        case "22021": // character_not_in_repertoire, e.g. a NUL in text
+        case "22P05": // untranslatable_character, e.g. \u0000 in jsonb
+          return new FaceException(Failure.INVALID_REQUEST, "the text holds characters that cannot be stored", t);
+        case "54000": // program_limit_exceeded, e.g. an oversized index row
+          return new FaceException(Failure.INVALID_REQUEST, "a value is too large to store", t);
+        default:
+          break;
+      }
+    }
+    return new FaceException(Failure.INTERNAL, "database error", t);
+  }
+
+  private static String unavailableReason(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ConnectException) {
+        return "connection refused or timed out";
+      }
+      if (c instanceof UnknownHostException || c instanceof NoRouteToHostException) {
+        return "host not reachable";
+      }
+      if (c instanceof ClosedConnectionException) {
+        return "connection closed";
+      }
+      if (c instanceof TimeoutException || c instanceof ConnectionPoolTooBusyException) {
+        return "no connection available in time";
+      }
+      if (c instanceof SSLException) {
+        return "TLS handshake failed";
+      }
+      if (c instanceof PgException pg && pg.getSqlState() != null) {
+        String state = pg.getSqlState();
+        if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+            || state.equals("53300")) {
+          return "server refused or ended the connection";
+        }
+        if (state.startsWith("28") || state.equals("3D000")) {
+          return "login refused";
+        }
+      }
+    }
+    return null;
+  }
+}
