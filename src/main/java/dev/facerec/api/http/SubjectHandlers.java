@@ -51,11 +51,11 @@ final class SubjectHandlers {
     String collection = Params.collection(ctx);
     int page = Params.intParam(ctx, "page", 1, 1, 1_000_000);
     int size = Params.intParam(ctx, "size", 50, 1, 500);
-    store.listSubjects(collection, page, size)
+    store.listSubjects(collection, page - 1, size)
         .onSuccess(p -> {
           JsonArray items = new JsonArray();
           p.items().forEach(s -> items.add(s.toJson()));
-          json(ctx, 200, new JsonObject().put("collection", collection).put("page", p.page()).put("size", p.size())
+          json(ctx, 200, new JsonObject().put("collection", collection).put("page", page).put("size", p.size())
               .put("total", p.total()).put("items", items));
         })
         .onFailure(t -> Errors.fail(ctx, t));
