@@ -1,0 +1,908 @@
+package dev.facerec.index;
+
+import com.github.jelmerk.hnswlib.core.DistanceFunctions;
+import com.github.jelmerk.hnswlib.core.ObjectSerializer;
+import com.github.jelmerk.hnswlib.core.SearchResult;
+import com.github.jelmerk.hnswlib.core.hnsw.HnswIndex;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.FileOutputStream;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInput;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutput;
+import java.io.ObjectStreamClass;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HNSW index (hnswlib) for one collection and one embedding model: cosine similarity search
+ * over face embeddings, with growth, removal, snapshots and reconciliation against the store.
+ *
+ * <p>Vectors are L2-normalised on the way in (a copy is stored), so the graph uses the inner
+ * product distance {@code 1 - a.b}, which equals cosine distance on unit vectors and skips the two
+ * norms per distance that hnswlib's cosine function computes. Reported similarity is {@code
+ * 1 - distance}, i.e. cosine similarity, clamped to [-1, 1].
+ *
+ * <p>Threading: searches run concurrently with each other and with mutations. Mutations ({@code
+ * add}, {@code addAll}, {@code remove}, {@code reconcile}) and {@link #save} are serialised by one
+ * lock; {@code addAll} then inserts with several threads. Growing the graph briefly blocks
+ * searches.
+ *
+ * <p>Capacity: hnswlib has a fixed maximum node count and keeps removed or replaced items as
+ * tombstone nodes. The shard counts allocated nodes; when a mutation would overflow, it doubles
+ * the capacity, or, when tombstones outnumber live items, rebuilds a compact graph (searches keep
+ * using the old graph while the new one is built).
+ */
+public final class HnswShard {
+  private static final Logger LOG = LoggerFactory.getLogger(HnswShard.class);
+
+  /** Snapshot file magic: ASCII "FRHX". */
+  static final int MAGIC = 0x46524858;
+  static final int FORMAT_VERSION = 1;
+  static final int DEFAULT_INITIAL_CAPACITY = 1024;
+  /** Trailer: payload length (long) then CRC32 of every preceding byte (long). */
+  private static final int TRAILER_BYTES = 16;
+  private static final int MAX_NAME_BYTES = 1024;
+  /** Below this many items per thread, thread start-up costs more than it saves. */
+  private static final int ITEMS_PER_THREAD = 256;
+  private static final float UNIT_TOLERANCE = 1e-4f;
+
+  // Only hnswlib's own classes, our serializers and the natural-order comparator may appear in the
+  // payload; the CRC already rules out corruption, this keeps deserialization to known classes.
+  private static final ObjectInputFilter PAYLOAD_FILTER = ObjectInputFilter.Config.createFilter(
+      "maxdepth=20;com.github.jelmerk.hnswlib.core.**;dev.facerec.index.*;"
+          + "java.util.Comparators$NaturalOrderComparator;java.lang.Enum;!*");
+
+  private final String collection;
+  private final String modelId;
+  private final int dimension;
+  private final int m;
+  private final int efConstruction;
+  private final int initialCapacity;
+  private volatile int efSearch;
+
+  private volatile HnswIndex<UUID, float[], IndexedFace, Float> index;
+  /** Nodes hnswlib has allocated, live plus tombstones; written only under {@link #mutation}. */
+  private final AtomicInteger nodesUsed = new AtomicInteger();
+  private final ReentrantLock mutation = new ReentrantLock();
+  /** Read: any use of {@link #index}. Write: resizing or swapping it (hnswlib's resize is unsafe with searches). */
+  private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
+  private volatile Instant snapshotTime;
+
+  /** An empty shard. */
+  public HnswShard(String collection, String modelId, int dimension, IndexParams params) {
+    this(collection, modelId, dimension, params, DEFAULT_INITIAL_CAPACITY);
+  }
+
+  /** An empty shard with a chosen starting capacity (tests use a small one to exercise growth). */
+  HnswShard(String collection, String modelId, int dimension, IndexParams params, int initialCapacity) {
+    this.collection = checkName("collection", collection);
+    this.modelId = checkName("modelId", modelId);
+    if (dimension < 1) {
+      throw new IllegalArgumentException("dimension must be >= 1, got " + dimension);
+    }
+    if (initialCapacity < 1) {
+      throw new IllegalArgumentException("initialCapacity must be >= 1, got " + initialCapacity);
+    }
+    Objects.requireNonNull(params, "params");
+    this.dimension = dimension;
+    this.m = params.m();
+    this.efConstruction = params.efConstruction();
+    this.efSearch = params.efSearch();
+    this.initialCapacity = initialCapacity;
+    this.index = newIndex(initialCapacity);
+  }
+
+  private HnswShard(
+      String collection,
+      String modelId,
+      int dimension,
+      IndexParams params,
+      HnswIndex<UUID, float[], IndexedFace, Float> loaded,
+      int nodesUsed,
+      Instant snapshotTime) {
+    this(collection, modelId, dimension, params, DEFAULT_INITIAL_CAPACITY);
+    loaded.setEf(params.efSearch());
+    this.index = loaded;
+    this.nodesUsed.set(nodesUsed);
+    this.snapshotTime = snapshotTime;
+  }
+
+  // ---- mutations ----
+
+  /**
+   * Adds a face, or replaces the stored one with the same face id.
+   *
+   * @throws IllegalArgumentException for a vector of another dimension, non-finite or all zero
+   */
+  public void add(IndexedFace face) {
+    IndexedFace item = prepare(face);
+    mutation.lock();
+    try {
+      ensureCapacity(1);
+      insert(index, item);
+    } finally {
+      mutation.unlock();
+    }
+  }
+
+  /**
+   * Adds or replaces many faces, inserting with up to one thread per core. All vectors are checked
+   * before any is inserted; when a face id repeats, the last one wins.
+   */
+  public void addAll(Collection<IndexedFace> faces) {
+    List<IndexedFace> items = new ArrayList<>(prepareAll(faces).values());
+    if (items.isEmpty()) {
+      return;
+    }
+    mutation.lock();
+    try {
+      ensureCapacity(items.size());
+      HnswIndex<UUID, float[], IndexedFace, Float> target = index;
+      forEachParallel(items, item -> insert(target, item));
+    } finally {
+      mutation.unlock();
+    }
+  }
+
+  /** Removes a face; returns false when it was not in the index. */
+  public boolean remove(UUID faceId) {
+    Objects.requireNonNull(faceId, "faceId");
+    mutation.lock();
+    try {
+      // Version 0 is the default Item version, so a later add of the same id is accepted again.
+      return index.remove(faceId, 0L);
+    } finally {
+      mutation.unlock();
+    }
+  }
+
+  /**
+   * Makes the index hold exactly {@code truth}: adds the faces it lacks, removes ids that are not
+   * in the truth, and re-inserts faces whose vector or subject differs.
+   */
+  public ReconcileResult reconcile(Collection<IndexedFace> truth) {
+    Map<UUID, IndexedFace> wanted = prepareAll(truth);
+    mutation.lock();
+    try {
+      Map<UUID, IndexedFace> current = new HashMap<>();
+      for (IndexedFace f : index.items()) {
+        current.put(f.faceId(), f);
+      }
+      int removed = 0;
+      for (UUID id : current.keySet()) {
+        if (!wanted.containsKey(id) && index.remove(id, 0L)) {
+          removed++;
+        }
+      }
+      int added = 0;
+      int updated = 0;
+      List<IndexedFace> toInsert = new ArrayList<>();
+      for (IndexedFace f : wanted.values()) {
+        IndexedFace have = current.get(f.faceId());
+        if (have == null) {
+          added++;
+          toInsert.add(f);
+        } else if (!have.equals(f)) {
+          updated++;
+          toInsert.add(f);
+        }
+      }
+      if (!toInsert.isEmpty()) {
+        ensureCapacity(toInsert.size());
+        HnswIndex<UUID, float[], IndexedFace, Float> target = index;
+        forEachParallel(toInsert, item -> insert(target, item));
+      }
+      return new ReconcileResult(added, removed, updated);
+    } finally {
+      mutation.unlock();
+    }
+  }
+
+  /** Changes the search-time candidate list size. */
+  public void setEfSearch(int ef) {
+    if (ef < 1) {
+      throw new IllegalArgumentException("efSearch must be >= 1, got " + ef);
+    }
+    // Under the write lock so that every later search (read lock) sees the new value.
+    swap.writeLock().lock();
+    try {
+      efSearch = ef;
+      index.setEf(ef);
+    } finally {
+      swap.writeLock().unlock();
+    }
+  }
+
+  // ---- queries ----
+
+  /**
+   * The {@code k} approximate nearest faces, most similar first (fewer when the shard is smaller).
+   *
+   * @throws IllegalArgumentException for a vector of another dimension, non-finite or all zero, or k < 1
+   */
+  public List<SearchHit> search(float[] vector, int k) {
+    float[] query = normalisedCopy(vector);
+    checkK(k);
+    List<SearchResult<IndexedFace, Float>> results;
+    swap.readLock().lock();
+    try {
+      results = index.findNearest(query, k);
+    } finally {
+      swap.readLock().unlock();
+    }
+    List<SearchHit> hits = new ArrayList<>(results.size());
+    for (SearchResult<IndexedFace, Float> r : results) {
+      IndexedFace f = r.item();
+      hits.add(new SearchHit(f.faceId(), f.subjectId(), similarity(1f - r.distance())));
+    }
+    return hits;
+  }
+
+  /** The exact {@code k} nearest faces by brute force: the reference for measuring recall. */
+  public List<SearchHit> exactSearch(float[] vector, int k) {
+    float[] query = normalisedCopy(vector);
+    checkK(k);
+    Collection<IndexedFace> items;
+    swap.readLock().lock();
+    try {
+      items = index.items();
+    } finally {
+      swap.readLock().unlock();
+    }
+    // Min-heap on similarity holding the best k seen so far.
+    PriorityQueue<SearchHit> best =
+        new PriorityQueue<>(k + 1, (a, b) -> Float.compare(a.similarity(), b.similarity()));
+    for (IndexedFace f : items) {
+      float sim = dot(query, f.vector());
+      if (best.size() < k) {
+        best.add(new SearchHit(f.faceId(), f.subjectId(), sim));
+      } else if (sim > best.peek().similarity()) {
+        best.poll();
+        best.add(new SearchHit(f.faceId(), f.subjectId(), sim));
+      }
+    }
+    List<SearchHit> hits = new ArrayList<>(best.size());
+    for (SearchHit h : best) {
+      hits.add(new SearchHit(h.faceId(), h.subjectId(), similarity(h.similarity())));
+    }
+    hits.sort((a, b) -> Float.compare(b.similarity(), a.similarity()));
+    return hits;
+  }
+
+  /** Live items (removed ones excluded). */
+  public int size() {
+    swap.readLock().lock();
+    try {
+      return index.size();
+    } finally {
+      swap.readLock().unlock();
+    }
+  }
+
+  /** Ids of the live items, as an unmodifiable copy. */
+  public Set<UUID> ids() {
+    Collection<IndexedFace> items;
+    swap.readLock().lock();
+    try {
+      items = index.items();
+    } finally {
+      swap.readLock().unlock();
+    }
+    Set<UUID> ids = new HashSet<>(items.size() * 2);
+    for (IndexedFace f : items) {
+      ids.add(f.faceId());
+    }
+    return Collections.unmodifiableSet(ids);
+  }
+
+  public String collection() {
+    return collection;
+  }
+
+  public String modelId() {
+    return modelId;
+  }
+
+  public int dimension() {
+    return dimension;
+  }
+
+  /** The parameters in force, with the current efSearch. */
+  public IndexParams params() {
+    return new IndexParams(m, efConstruction, efSearch);
+  }
+
+  /** Node slots hnswlib has reserved; grows by doubling. */
+  public int capacity() {
+    return index.getMaxItemCount();
+  }
+
+  /**
+   * A rough heap estimate for this shard, for metrics and capacity planning.
+   *
+   * <p>With n allocated nodes (live items plus tombstones not yet compacted), d the dimension, M
+   * the link count, C the capacity and P the number of cores:
+   *
+   * <pre>
+   *   bytes = n * (4d + 16            the float[] vector
+   *                + 8M + 40          layer-0 links: up to 2M ints in an IntArrayList
+   *                + (4M + 40)/(M-1)  upper layers: expected 1/(M-1) extra levels of up to M ints
+   *                + 240)             IndexedFace + 2 UUIDs, hnswlib Node, id lookup and lock maps
+   *         + C * 4                   node reference array
+   *         + C/8 * (P + 1)           hnswlib's visited bitsets (one per core, plus one)
+   * </pre>
+   * Assumes compressed oops (heaps under 32 GiB).
+   */
+  public long estimatedMemoryBytes() {
+    long n = nodesUsed.get();
+    long c = capacity();
+    long cores = Runtime.getRuntime().availableProcessors();
+    long perNode = 4L * dimension + 16 + 8L * m + 40 + (4L * m + 40) / (m - 1) + 240;
+    return n * perNode + c * 4 + c / 8 * (cores + 1);
+  }
+
+  /** When this shard was last saved or loaded; null if never. */
+  public Instant snapshotTime() {
+    return snapshotTime;
+  }
+
+  // ---- snapshots ----
+
+  /**
+   * Writes the shard to {@code file} atomically: a temporary file in the same directory, forced to
+   * disk, then moved over the target. Layout: header (magic, format version, collection, model id,
+   * dimension, M, efConstruction, efSearch, item count, node count, timestamp), the hnswlib
+   * serialized index, then the payload length and a CRC32 of every preceding byte.
+   *
+   * <p>Mutations wait while saving; searches continue.
+   */
+  public void save(Path file) throws IOException {
+    Path target = file.toAbsolutePath();
+    Path dir = target.getParent();
+    Files.createDirectories(dir);
+    mutation.lock();
+    try {
+      Instant now = Instant.now();
+      Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      try {
+        try (FileOutputStream fos = new FileOutputStream(tmp.toFile())) {
+          CRC32 crc = new CRC32();
+          DataOutputStream out =
+              new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(fos, 1 << 16), crc));
+          out.writeInt(MAGIC);
+          out.writeInt(FORMAT_VERSION);
+          out.writeUTF(collection);
+          out.writeUTF(modelId);
+          out.writeInt(dimension);
+          out.writeInt(m);
+          out.writeInt(efConstruction);
+          out.writeInt(efSearch);
+          out.writeInt(index.size());
+          out.writeInt(nodesUsed.get());
+          out.writeLong(now.toEpochMilli());
+          CountingOutputStream payload = new CountingOutputStream(out);
+          index.save(payload); // closes its ObjectOutputStream; ours only flushes on close
+          out.writeLong(payload.count);
+          out.flush();
+          out.writeLong(crc.getValue());
+          out.flush();
+          fos.getChannel().force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
+      }
+      snapshotTime = Instant.ofEpochMilli(now.toEpochMilli());
+    } finally {
+      mutation.unlock();
+    }
+  }
+
+  /**
+   * Reads a snapshot written by {@link #save}. Returns empty, after logging why, when the file is
+   * missing, truncated or corrupt (CRC mismatch), of another format, or built for another model,
+   * dimension, M or efConstruction (the caller then rebuilds from the store, so a parameter change
+   * takes effect). efSearch comes from {@code params}, not from the file. Never throws for a bad
+   * file.
+   */
+  public static Optional<HnswShard> load(
+      Path file, String expectedModelId, int expectedDimension, IndexParams params) {
+    try {
+      return Optional.ofNullable(read(file, expectedModelId, expectedDimension, params));
+    } catch (NoSuchFileException e) {
+      LOG.info("No index snapshot at {}", file);
+    } catch (IOException | ClassNotFoundException | RuntimeException e) {
+      LOG.warn("Ignoring index snapshot {}: {}", file, e.toString());
+    }
+    return Optional.empty();
+  }
+
+  private static HnswShard read(Path file, String expectedModelId, int expectedDimension, IndexParams params)
+      throws IOException, ClassNotFoundException {
+    long size = Files.size(file);
+    verifyChecksum(file, size);
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      CountingInputStream counted = new CountingInputStream(raw);
+      DataInputStream in = new DataInputStream(counted);
+      if (in.readInt() != MAGIC) {
+        return reject(file, "not an index snapshot (bad magic)");
+      }
+      int version = in.readInt();
+      if (version != FORMAT_VERSION) {
+        return reject(file, "format version " + version + ", expected " + FORMAT_VERSION);
+      }
+      String collection = in.readUTF();
+      String modelId = in.readUTF();
+      int dimension = in.readInt();
+      int m = in.readInt();
+      int efConstruction = in.readInt();
+      in.readInt(); // efSearch at save time: the caller's params win
+      int itemCount = in.readInt();
+      int nodesUsed = in.readInt();
+      Instant savedAt = Instant.ofEpochMilli(in.readLong());
+      if (!modelId.equals(expectedModelId)) {
+        return reject(file, "built for model " + modelId + ", expected " + expectedModelId);
+      }
+      if (dimension != expectedDimension) {
+        return reject(file, "dimension " + dimension + ", expected " + expectedDimension);
+      }
+      if (m != params.m() || efConstruction != params.efConstruction()) {
+        return reject(file, "built with M=" + m + " efConstruction=" + efConstruction
+            + ", configured M=" + params.m() + " efConstruction=" + params.efConstruction());
+      }
+      long payloadLength = size - counted.count - TRAILER_BYTES;
+      if (payloadLength <= 0 || payloadLength != trailerPayloadLength(file, size)) {
+        return reject(file, "payload length does not match the trailer");
+      }
+      HnswIndex<UUID, float[], IndexedFace, Float> index;
+      try (ObjectInputStream ois = new PayloadInputStream(new LimitedInputStream(in, payloadLength))) {
+        @SuppressWarnings("unchecked")
+        HnswIndex<UUID, float[], IndexedFace, Float> read =
+            (HnswIndex<UUID, float[], IndexedFace, Float>) ois.readObject();
+        index = read;
+      }
+      if (index.getDimensions() != dimension || index.size() != itemCount || !index.isRemoveEnabled()) {
+        return reject(file, "index contents do not match the header");
+      }
+      HnswShard shard = new HnswShard(collection, modelId, dimension, params, index, nodesUsed, savedAt);
+      LOG.info("Loaded index snapshot {}: collection {}, {} faces, saved {}", file, collection, itemCount, savedAt);
+      return shard;
+    }
+  }
+
+  private static HnswShard reject(Path file, String why) {
+    LOG.warn("Ignoring index snapshot {}: {}", file, why);
+    return null;
+  }
+
+  /** First pass over the file: the CRC must match before anything is deserialized. */
+  private static void verifyChecksum(Path file, long size) throws IOException {
+    if (size < 8 + TRAILER_BYTES) {
+      throw new IOException("file too short (" + size + " bytes), truncated");
+    }
+    CRC32 crc = new CRC32();
+    try (InputStream in = new CheckedInputStream(
+        new LimitedInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), size - 8), crc)) {
+      byte[] buf = new byte[1 << 16];
+      while (in.read(buf) >= 0) {
+        // reading feeds the CRC
+      }
+    }
+    long stored = readLongAt(file, size - 8);
+    if (stored != crc.getValue()) {
+      throw new IOException("checksum mismatch, file is truncated or corrupt");
+    }
+  }
+
+  private static long trailerPayloadLength(Path file, long size) throws IOException {
+    return readLongAt(file, size - TRAILER_BYTES);
+  }
+
+  private static long readLongAt(Path file, long position) throws IOException {
+    try (var ch = Files.newByteChannel(file)) {
+      ch.position(position);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8);
+      while (buf.hasRemaining()) {
+        if (ch.read(buf) < 0) {
+          throw new EOFException("unexpected end of " + file);
+        }
+      }
+      return buf.flip().getLong();
+    }
+  }
+
+  // ---- internals ----
+
+  private HnswIndex<UUID, float[], IndexedFace, Float> newIndex(int capacity) {
+    return HnswIndex.newBuilder(dimension, DistanceFunctions.FLOAT_INNER_PRODUCT, capacity)
+        .withM(m)
+        .withEfConstruction(efConstruction)
+        .withEf(efSearch)
+        .withRemoveEnabled()
+        .withCustomSerializers(new UuidSerializer(), new FaceSerializer())
+        .build();
+  }
+
+  /** Inserts one prepared item; caller holds {@link #mutation} and has ensured capacity. */
+  private void insert(HnswIndex<UUID, float[], IndexedFace, Float> target, IndexedFace item) {
+    Optional<IndexedFace> existing = target.get(item.faceId());
+    if (existing.isPresent() && existing.get().equals(item)) {
+      return; // unchanged: skip the graph work
+    }
+    // hnswlib reuses the node when only the subject changed, else tombstones it and adds a node.
+    boolean newNode = existing.isEmpty() || !Arrays.equals(existing.get().vector(), item.vector());
+    target.add(item);
+    if (newNode) {
+      nodesUsed.incrementAndGet();
+    }
+  }
+
+  /** Makes room for {@code extra} more nodes; caller holds {@link #mutation}. */
+  private void ensureCapacity(int extra) {
+    long needed = (long) nodesUsed.get() + extra;
+    int capacity = index.getMaxItemCount();
+    if (needed <= capacity) {
+      return;
+    }
+    int live = index.size();
+    int tombstones = nodesUsed.get() - live;
+    if (tombstones > live) {
+      compact(live + extra);
+      return;
+    }
+    int grown = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * capacity, needed));
+    swap.writeLock().lock();
+    try {
+      index.resize(grown);
+    } finally {
+      swap.writeLock().unlock();
+    }
+    LOG.debug("Index {} grew from {} to {} nodes", collection, capacity, grown);
+  }
+
+  /** Rebuilds the graph without tombstones; searches use the old graph until the swap. */
+  private void compact(long minCapacity) {
+    List<IndexedFace> live = new ArrayList<>(index.items());
+    long capacity = Math.max(initialCapacity, 2L * minCapacity);
+    HnswIndex<UUID, float[], IndexedFace, Float> fresh =
+        newIndex((int) Math.min(Integer.MAX_VALUE - 8, capacity));
+    forEachParallel(live, fresh::add);
+    swap.writeLock().lock();
+    try {
+      fresh.setEf(efSearch);
+      index = fresh;
+      nodesUsed.set(live.size());
+    } finally {
+      swap.writeLock().unlock();
+    }
+    LOG.info("Index {} compacted to {} faces (capacity {})", collection, live.size(), fresh.getMaxItemCount());
+  }
+
+  /** Runs {@code action} over the items with up to one thread per core. */
+  private <T> void forEachParallel(List<T> items, Consumer<T> action) {
+    int threads = Math.min(Runtime.getRuntime().availableProcessors(), items.size() / ITEMS_PER_THREAD);
+    if (threads <= 1) {
+      items.forEach(action);
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "hnsw-insert-" + collection);
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> workers = new ArrayList<>(threads);
+      for (int t = 0; t < threads; t++) {
+        workers.add(pool.submit(() -> {
+          for (int i = next.getAndIncrement(); i < items.size(); i = next.getAndIncrement()) {
+            action.accept(items.get(i));
+          }
+        }));
+      }
+      for (Future<?> w : workers) {
+        w.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while indexing " + collection, e);
+    } catch (ExecutionException e) {
+      next.set(items.size()); // stop the other workers
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("indexing " + collection + " failed", cause);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private Map<UUID, IndexedFace> prepareAll(Collection<IndexedFace> faces) {
+    Objects.requireNonNull(faces, "faces");
+    Map<UUID, IndexedFace> byId = new LinkedHashMap<>(faces.size() * 2);
+    for (IndexedFace f : faces) {
+      byId.put(f.faceId(), prepare(f));
+    }
+    return byId;
+  }
+
+  private IndexedFace prepare(IndexedFace face) {
+    Objects.requireNonNull(face, "face");
+    return new IndexedFace(face.faceId(), face.subjectId(), normalisedCopy(face.vector()));
+  }
+
+  /** Checks the dimension and values, returns a unit-length copy. */
+  private float[] normalisedCopy(float[] v) {
+    Objects.requireNonNull(v, "vector");
+    if (v.length != dimension) {
+      throw new IllegalArgumentException(
+          "vector has dimension " + v.length + ", index " + collection + " expects " + dimension);
+    }
+    double sq = 0;
+    for (float x : v) {
+      if (!Float.isFinite(x)) {
+        throw new IllegalArgumentException("vector contains a non-finite value");
+      }
+      sq += (double) x * x;
+    }
+    if (sq == 0) {
+      throw new IllegalArgumentException("vector is all zeros");
+    }
+    float[] copy = v.clone();
+    double norm = Math.sqrt(sq);
+    // Already unit length (the normal case): keep the values bit for bit.
+    if (Math.abs(norm - 1) > UNIT_TOLERANCE) {
+      float inv = (float) (1 / norm);
+      for (int i = 0; i < copy.length; i++) {
+        copy[i] *= inv;
+      }
+    }
+    return copy;
+  }
+
+  private static void checkK(int k) {
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be >= 1, got " + k);
+    }
+  }
+
+  private static float dot(float[] a, float[] b) {
+    float s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  /** Rounding can push a unit-vector dot product just past 1. */
+  private static float similarity(float s) {
+    return Math.max(-1f, Math.min(1f, s));
+  }
+
+  private static String checkName(String what, String value) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(what + " must not be blank");
+    }
+    if (value.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      throw new IllegalArgumentException(what + " is longer than " + MAX_NAME_BYTES + " UTF-8 bytes");
+    }
+    return value;
+  }
+
+  // ---- serialization helpers ----
+
+  /** Ids as two longs instead of Java-serialized UUID objects. */
+  static final class UuidSerializer implements ObjectSerializer<UUID> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void write(UUID id, ObjectOutput out) throws IOException {
+      out.writeLong(id.getMostSignificantBits());
+      out.writeLong(id.getLeastSignificantBits());
+    }
+
+    @Override
+    public UUID read(ObjectInput in) throws IOException {
+      return new UUID(in.readLong(), in.readLong());
+    }
+  }
+
+  /** Items as raw longs and floats: far smaller and faster than Java-serializing each record. */
+  static final class FaceSerializer implements ObjectSerializer<IndexedFace> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void write(IndexedFace f, ObjectOutput out) throws IOException {
+      out.writeLong(f.faceId().getMostSignificantBits());
+      out.writeLong(f.faceId().getLeastSignificantBits());
+      out.writeLong(f.subjectId().getMostSignificantBits());
+      out.writeLong(f.subjectId().getLeastSignificantBits());
+      float[] v = f.vector();
+      out.writeInt(v.length);
+      for (float x : v) {
+        out.writeFloat(x);
+      }
+    }
+
+    @Override
+    public IndexedFace read(ObjectInput in) throws IOException {
+      UUID faceId = new UUID(in.readLong(), in.readLong());
+      UUID subjectId = new UUID(in.readLong(), in.readLong());
+      int n = in.readInt();
+      if (n < 0 || n > 1 << 16) {
+        throw new IOException("implausible vector length " + n);
+      }
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = in.readFloat();
+      }
+      return new IndexedFace(faceId, subjectId, v);
+    }
+  }
+
+  /** Resolves classes with this library's loader and only lets known classes through. */
+  private static final class PayloadInputStream extends ObjectInputStream {
+    PayloadInputStream(InputStream in) throws IOException {
+      super(in);
+      setObjectInputFilter(PAYLOAD_FILTER);
+    }
+
+    @Override
+    protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+      return Class.forName(desc.getName(), false, HnswShard.class.getClassLoader());
+    }
+  }
+
+  /** Counts bytes written through; close only flushes, so hnswlib cannot close the file. */
+  private static final class CountingOutputStream extends FilterOutputStream {
+    long count;
+
+    CountingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
+    }
+  }
+
+  private static final class CountingInputStream extends FilterInputStream {
+    long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long s = in.skip(n);
+      count += s;
+      return s;
+    }
+  }
+
+  /** Reads at most {@code limit} bytes, then reports end of stream. */
+  private static final class LimitedInputStream extends FilterInputStream {
+    private long remaining;
+
+    LimitedInputStream(InputStream in, long limit) {
+      super(in);
+      this.remaining = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b >= 0) {
+        remaining--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, remaining));
+      if (n > 0) {
+        remaining -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long s = in.skip(Math.min(n, remaining));
+      remaining -= s;
+      return s;
+    }
+
+    @Override
+    public int available() throws IOException {
+      return (int) Math.min(in.available(), remaining);
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+  }
+}
