@@ -23,6 +23,31 @@ public final class TestData {
 
   private TestData() {}
 
+  /** Same as {@link #shared()}. */
+  public static Path sharedDir() {
+    return shared();
+  }
+
+  /**
+   * A fresh directory under {@code tmp} holding, under the manifest's file names, links to every staged
+   * model file that exists (the SFace file, for one, does not).
+   */
+  public static Path modelsDir(Path tmp, ModelManifest manifest) {
+    try {
+      Path dir = Files.createDirectories(tmp.resolve("models"));
+      for (ModelSpec m : manifest.models().values()) {
+        Path src = bySha(m.sha256(), m.size());
+        Path link = dir.resolve(m.file());
+        if (src != null && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.createSymbolicLink(link, src);
+        }
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   public static Path shared() {
     Path p = Path.of(System.getProperty("shared.dir", "../shared")).toAbsolutePath().normalize();
     if (!Files.isDirectory(p.resolve("faces"))) {
@@ -40,7 +65,7 @@ public final class TestData {
   }
 
   public static ModelManifest manifest() {
-    return ModelManifest.load(Path.of("models"));
+    return ModelManifest.load(null); // the bundled copy of models/manifest.json
   }
 
   /** A fresh directory holding links to the shared model files of a profile. */

@@ -1,0 +1,121 @@
+package dev.facerec.detect;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.facerec.image.ImageTensors;
+import dev.facerec.image.OpenCv;
+import dev.facerec.model.ModelException;
+import dev.facerec.model.ModelSpec;
+import dev.facerec.model.OrtSessions;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.opencv.core.Mat;
+import org.opencv.core.Size;
+import org.opencv.imgproc.Imgproc;
+
+/**
+ * The faceplugin {@code fr_detect.onnx} detector (UltraFace RFB-320 style, decoding built into the
+ * graph) through ONNX Runtime. The whole image is resized to the network size (aspect not kept, as the
+ * vendor does); outputs are corner-form boxes normalised to [0,1] and two-class scores. It gives no
+ * landmarks: pair it with a {@link LandmarkRefiner}.
+ */
+public final class UltraFaceDetector implements FaceDetector {
+  private final ModelSpec spec;
+  private final OrtSession session;
+  private final String inputName;
+  private final int maxSide;
+
+  /**
+   * @param spec the manifest entry: input size and normalisation, score and NMS IoU thresholds
+   * @param maxSide images are downscaled so their long side is at most this before detection
+   */
+  public UltraFaceDetector(ModelSpec spec, Path file, int maxSide, int intraOpThreads) {
+    OpenCv.load();
+    this.spec = spec;
+    this.session = OrtSessions.open(file, intraOpThreads);
+    this.inputName = session.getInputNames().iterator().next();
+    this.maxSide = maxSide;
+  }
+
+  @Override
+  public List<DetectedFace> detect(Mat bgr) {
+    if (bgr.empty()) {
+      return new ArrayList<>();
+    }
+    int nw = spec.input().width();
+    int nh = spec.input().height();
+    float[] input;
+    int w;
+    int h;
+    Mat resized = new Mat();
+    try (Scaled in = Scaled.of(bgr, maxSide)) {
+      w = bgr.cols();
+      h = bgr.rows();
+      Imgproc.resize(in.image, resized, new Size(nw, nh), 0, 0, Imgproc.INTER_LINEAR);
+      input = ImageTensors.toNchw(resized, spec.input());
+    } finally {
+      resized.release();
+    }
+    float[][] scores;
+    float[][] boxes;
+    try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.env(), FloatBuffer.wrap(input), new long[] {1, 3, nh, nw});
+        OrtSession.Result r = session.run(Map.of(inputName, t))) {
+      scores = ((float[][][]) r.get("scores").orElseThrow().getValue())[0];
+      boxes = ((float[][][]) r.get("boxes").orElseThrow().getValue())[0];
+    } catch (OrtException e) {
+      throw new ModelException("face detection failed: " + e.getMessage(), e);
+    }
+    List<DetectedFace> candidates = new ArrayList<>();
+    for (int i = 0; i < scores.length; i++) {
+      float p = scores[i][1];
+      if (p < spec.scoreThreshold()) {
+        continue;
+      }
+      // Boxes are relative to the whole image, so they map straight to original pixels.
+      float[] b = boxes[i];
+      Box box = Scaled.clip(new Box(b[0] * w, b[1] * h, (b[2] - b[0]) * w, (b[3] - b[1]) * h), w, h);
+      if (box.width() >= 2 && box.height() >= 2) {
+        candidates.add(new DetectedFace(box, null, p));
+      }
+    }
+    return nms(candidates, (float) spec.nmsThreshold());
+  }
+
+  /** Greedy hard NMS: keep the best, drop those overlapping it by more than {@code iou}. */
+  static List<DetectedFace> nms(List<DetectedFace> faces, float iou) {
+    faces.sort(Comparator.comparingDouble(DetectedFace::score).reversed());
+    List<DetectedFace> kept = new ArrayList<>();
+    for (DetectedFace f : faces) {
+      boolean overlaps = false;
+      for (DetectedFace k : kept) {
+        if (k.box().iou(f.box()) > iou) {
+          overlaps = true;
+          break;
+        }
+      }
+      if (!overlaps) {
+        kept.add(f);
+      }
+    }
+    return kept;
+  }
+
+  @Override
+  public boolean providesLandmarks() {
+    return false;
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      // closing a session only fails if it is already closed
+    }
+  }
+}
