@@ -85,7 +85,7 @@ public final class IndexVerticle extends VerticleBase {
       } else {
         shard = loaded;
         ReconcileResult r = shard.reconcile(truth);
-        if (r.added() > 0 || r.removed() > 0) {
+        if (!r.unchanged()) {
           dirty.add(collection);
         }
         LOG.info("index {}: snapshot loaded, {} faces, reconciled +{} -{}", collection, shard.size(), r.added(), r.removed());
@@ -135,7 +135,7 @@ public final class IndexVerticle extends VerticleBase {
           HnswShard shard = new HnswShard(c, modelId, dimension, params);
           shard.addAll(rows.stream().map(r -> new IndexedFace(r.faceId(), r.subjectId(), r.vector())).toList());
           shards.put(c, shard);
-          snapshots.save(shard);
+          saveQuietly(shard);
           done.add(new JsonObject().put("collection", c).put("size", shard.size()));
           LOG.info("index {}: rebuilt on admin command, {} faces", c, shard.size());
           return null;
@@ -172,13 +172,21 @@ public final class IndexVerticle extends VerticleBase {
       HnswShard s = shards.get(c);
       dirty.remove(c);
       if (s != null) {
-        try {
-          snapshots.save(s);
-        } catch (RuntimeException e) {
+        if (!saveQuietly(s)) {
           dirty.add(c);
-          LOG.warn("index {}: snapshot failed: {}", c, e.toString());
         }
       }
+    }
+  }
+
+  /** A failed snapshot is not fatal: the database stays the truth and the next start reconciles. */
+  private boolean saveQuietly(HnswShard shard) {
+    try {
+      snapshots.save(shard);
+      return true;
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.warn("index {}: snapshot failed: {}", shard.collection(), e.toString());
+      return false;
     }
   }
 
