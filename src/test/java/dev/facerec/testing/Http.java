@@ -15,7 +15,7 @@ import java.util.UUID;
 
 /** A small blocking HTTP client for API tests against a real server on 127.0.0.1. */
 public final class Http {
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
   public Http(int port) {

@@ -111,8 +111,14 @@ public final class ImageUpload {
 
   private static <T> Future<T> tooLarge(HttpServerRequest req, long maxBytes) {
     req.pause();
-    // Stop reading: a client sending 100 MB must not make us receive 100 MB.
-    req.response().putHeader("Connection", "close");
+    // Stop reading: a client sending 100 MB must not make us receive 100 MB. Once the 413 is written the
+    // connection is closed, since the rest of the body will never be read.
+    if (req.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+      req.response().endHandler(v -> req.response().reset(8)); // CANCEL this stream only
+    } else {
+      req.response().putHeader("Connection", "close");
+      req.response().endHandler(v -> req.connection().close());
+    }
     return Future.failedFuture(new FaceException(Failure.BODY_TOO_LARGE, "the request body is over the limit of " + maxBytes + " bytes"));
   }
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints its figures: pipeline throughput, identify over HTTP, HNSW index.
+# Needs ../shared (models, LFW) and PostgreSQL on 127.0.0.1:5432. Takes ~15-25 minutes on 2 cores.
+#   bash bench/run.sh                 # all
+#   bash bench/run.sh pipeline|http|index
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-all}"
+mvn -B -q test-compile
+run() { mvn -B -q exec:java -Dexec.classpathScope=test -Dexec.mainClass="dev.facerec.bench.$1" -Dexec.args="${2:-}" -Dshared.dir="$(cd .. && pwd)/shared"; }
+if [[ $what == all || $what == pipeline ]]; then run PipelineBench "500 faceplugin,yunet-mobilefacenet"; fi
+if [[ $what == all || $what == http ]]; then run IdentifyHttpBench "1000 8 400 yunet-mobilefacenet 2"; fi
+if [[ $what == all || $what == index ]]; then run IndexBench "100000 128 1000 32 400"; fi
