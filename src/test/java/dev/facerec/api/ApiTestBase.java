@@ -315,8 +315,8 @@ abstract class ApiTestBase {
   @Order(10)
   @DisplayName("every client error has its code and status")
   void errorsHaveCodes() throws IOException {
-    byte[] jpeg = read(enrolled.values().iterator().next()[0]);
-    String someId = enrolled.keySet().iterator().next();
+    byte[] jpeg = read(TestData.lfwIdentities(2).get(0).get(0));
+    String someId = http.postJson("/api/v1/subjects", "{\"name\":\"errors\"}").json().getString("id");
     expect(http.postRaw("/api/v1/detect", "image/jpeg", "hello, not an image".getBytes()), 415, "UNSUPPORTED_MEDIA_TYPE");
     expect(http.postRaw("/api/v1/detect", "text/plain", jpeg), 415, "UNSUPPORTED_MEDIA_TYPE");
     expect(http.postRaw("/api/v1/detect", "image/jpeg", java.util.Arrays.copyOf(jpeg, jpeg.length / 2)), 400, "IMAGE_CORRUPT");
@@ -332,6 +332,20 @@ abstract class ApiTestBase {
     expect(http.get("/api/v1/subjects?size=100000"), 400, "INVALID_REQUEST");
     expect(http.postFiles("/api/v1/verify", Map.of("file1", jpeg)), 400, "MISSING_IMAGE");
     expect(http.get("/api/v1/nothing-here"), 404, "NOT_FOUND");
+  }
+
+  @Test
+  @Order(11)
+  @DisplayName("the OpenAPI document and Swagger UI are served")
+  void servesApiDocs() {
+    Http.Res spec = http.get("/api/v1/openapi.yaml");
+    assertEquals(200, spec.status());
+    assertTrue(spec.body().startsWith("openapi: 3"));
+    assertTrue(spec.body().contains("/subjects/{id}/faces"));
+    Http.Res ui = http.get("/docs/");
+    assertEquals(200, ui.status(), ui.toString());
+    assertTrue(ui.body().contains("swagger-ui"));
+    assertEquals(200, http.get("/docs/swagger-initializer.js").status());
   }
 
   static void expect(Http.Res r, int status, String code) {
