@@ -10,6 +10,7 @@ import dev.facerec.model.ModelManifest;
 import dev.facerec.model.ModelSpec;
 import dev.facerec.model.ModelVerifier;
 import dev.facerec.model.ProfileSpec;
+import dev.facerec.model.ThresholdPolicy;
 import dev.facerec.pipeline.InferenceClient;
 import dev.facerec.pipeline.InferenceVerticle;
 import dev.facerec.pipeline.PipelineOptions;
@@ -20,6 +21,13 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.facerec.metrics.RecognitionMetrics;
 import io.vertx.sqlclient.Pool;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +45,7 @@ public final class Service implements AutoCloseable {
   private Vertx vertx;
   private Database database;
   private Pool pool;
+  private PrometheusMeterRegistry registry;
   private int port;
 
   private Service(AppConfig config) {
@@ -70,7 +79,12 @@ public final class Service implements AutoCloseable {
         config.database().poolMaxSize(), config.database().connectTimeoutMs()));
     LOG.info("database: {}", database.describe());
 
-    vertx = Vertx.builder().build();
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
     Codecs.register(vertx);
     pool = database.createPool(vertx);
     GalleryStore store = new GalleryStore(pool);
@@ -85,7 +99,7 @@ public final class Service implements AutoCloseable {
     });
 
     PipelineOptions pipelineOptions = new PipelineOptions(config.images().maxDimension(), config.images().maxPixels(),
-        config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), false, false);
+        config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(), false);
     int workers = config.inference().workers();
     await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers)));
@@ -97,8 +111,10 @@ public final class Service implements AutoCloseable {
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
 
     InferenceClient inference = new InferenceClient(vertx, workers + config.inference().queueSize(), config.inference().timeoutMs());
+    RecognitionMetrics metrics = new RecognitionMetrics(registry);
+    metrics.gauge(RecognitionMetrics.INFERENCE_IN_FLIGHT, inference::inFlight);
     ApiContext api = new ApiContext(config, store, inference, profile.id(), recognizer.id(), recognizer.outputDimension(),
-        threshold, thresholdSource);
+        threshold, thresholdSource, new ThresholdPolicy(profile), metrics);
     HttpVerticle[] first = new HttpVerticle[1];
     int httpInstances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     await(vertx.deployVerticle(() -> {

@@ -3,8 +3,12 @@ package dev.facerec.bus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** One face found by a worker: box, 5 landmarks, detector score and, for embed requests, the embedding. */
-public record FaceData(float x, float y, float width, float height, float[][] landmarks, float score, float[] embedding) {
+/**
+ * One face found by a worker: box, 5 landmarks, detector score and, for embed requests, the embedding and
+ * its quality measures.
+ */
+public record FaceData(float x, float y, float width, float height, float[][] landmarks, float score, float[] embedding,
+    dev.facerec.quality.FaceQuality quality) {
   public JsonObject boxJson() {
     return new JsonObject().put("x", Math.round(x)).put("y", Math.round(y)).put("width", Math.round(width)).put("height", Math.round(height));
   }
@@ -39,6 +43,9 @@ public record FaceData(float x, float y, float width, float height, float[][] la
     if (embedding != null) {
       j.put("embedding", Vectors.toBytes(embedding));
     }
+    if (quality != null) {
+      j.put("quality", quality.toJson());
+    }
     return j;
   }
 
@@ -51,6 +58,6 @@ public record FaceData(float x, float y, float width, float height, float[][] la
     }
     byte[] e = j.getBinary("embedding");
     return new FaceData(j.getFloat("x"), j.getFloat("y"), j.getFloat("w"), j.getFloat("h"), pts, j.getFloat("score"),
-        e == null ? null : Vectors.fromBytes(e));
+        e == null ? null : Vectors.fromBytes(e), dev.facerec.quality.FaceQuality.fromJson(j.getJsonObject("quality")));
   }
 }

@@ -3,6 +3,7 @@ package dev.facerec.bus;
 /** A failure with a stable {@link Failure} code and a message safe to show to the client. */
 public class FaceException extends RuntimeException {
   private final Failure failure;
+  private io.vertx.core.json.JsonObject details;
 
   public FaceException(Failure failure, String message) {
     super(message);
@@ -16,5 +17,15 @@ public class FaceException extends RuntimeException {
 
   public Failure failure() {
     return failure;
+  }
+
+  /** Machine-readable facts about the failure, sent as {@code error.details} (e.g. the other subject's id). */
+  public io.vertx.core.json.JsonObject details() {
+    return details;
+  }
+
+  public FaceException withDetails(io.vertx.core.json.JsonObject details) {
+    this.details = details;
+    return this;
   }
 }

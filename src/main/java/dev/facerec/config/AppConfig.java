@@ -17,6 +17,8 @@ public record AppConfig(
     Inference inference,
     Index index,
     WebSocket websocket,
+    Enrollment enrollment,
+    Recognition recognition,
     Path dataDir,
     String logLevel) {
 
@@ -37,6 +39,15 @@ public record AppConfig(
   public record Index(int m, int efConstruction, int efSearch, int snapshotIntervalSeconds) {}
 
   public record WebSocket(int maxInFlight, int maxFrameBytes) {}
+
+  /** The enrollment quality gate and the duplicate-identity check. */
+  public record Enrollment(dev.facerec.quality.QualityGate gate, boolean duplicateCheck) {}
+
+  /**
+   * Identification decisions: {@code minMargin} turns a top match whose lead over the second subject is
+   * smaller into {@code unknown} (0 = off); {@code flipAugment} embeds each face and its mirror image.
+   */
+  public record Recognition(double minMargin, boolean flipAugment) {}
 
   /** A copy safe to log: the database password is replaced by {@code ***}. */
   public String masked() {

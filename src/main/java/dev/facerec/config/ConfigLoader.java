@@ -147,6 +147,18 @@ public final class ConfigLoader {
         new AppConfig.WebSocket(
             integer("WS_MAX_IN_FLIGHT", "websocket.maxInFlight", 2, 1, 64),
             integer("WS_MAX_FRAME_BYTES", "websocket.maxFrameBytes", 4 << 20, 1024, 64 << 20)),
+        new AppConfig.Enrollment(
+            new dev.facerec.quality.QualityGate(
+                integer("QUALITY_MIN_FACE_SIZE", "enrollment.minFaceSize", 40, 0, 4096),
+                decimal("QUALITY_MIN_DETECTION_SCORE", "enrollment.minDetectionScore", 0.8, 0, 1),
+                decimal("QUALITY_MIN_SHARPNESS", "enrollment.minSharpness", 20, 0, 100_000),
+                decimal("QUALITY_MAX_YAW", "enrollment.maxYaw", 50, 0, 90),
+                decimal("QUALITY_MAX_ROLL", "enrollment.maxRoll", 30, 0, 180),
+                decimal("QUALITY_MAX_PITCH", "enrollment.maxPitch", 45, 0, 90)),
+            bool("DUPLICATE_CHECK", "enrollment.duplicateCheck", true)),
+        new AppConfig.Recognition(
+            decimal("MIN_MATCH_MARGIN", "recognition.minMargin", 0, 0, 1),
+            bool("FLIP_AUGMENT", "recognition.flipAugment", false)),
         Path.of(text("DATA_DIR", "data.dir", "data")),
         level);
   }
@@ -182,6 +194,26 @@ public final class ConfigLoader {
     return parse(envName, v, Long::parseLong, x -> x >= min && x <= max, "an integer from " + min + " to " + max);
   }
 
+  private double decimal(String envName, String key, double dflt, double min, double max) {
+    String v = raw(envName, key);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    return parse(envName, v, Double::parseDouble, x -> x >= min && x <= max, "a number from " + min + " to " + max);
+  }
+
+  private boolean bool(String envName, String key, boolean dflt) {
+    String v = raw(envName, key);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    return switch (v.toLowerCase()) {
+      case "true", "yes", "1", "on" -> true;
+      case "false", "no", "0", "off" -> false;
+      default -> throw bad(envName, v, "true or false");
+    };
+  }
+
   private static <T> T parse(String envName, String v, Function<String, T> parser, java.util.function.Predicate<T> ok, String expected) {
     T value;
     try {
@@ -212,6 +244,8 @@ public final class ConfigLoader {
         "THRESHOLD_FACEPLUGIN", "THRESHOLD_YUNET_MOBILEFACENET", "THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
         "MAX_IMAGE_PIXELS", "DETECT_MAX_SIDE", "MAX_FACES_PER_IMAGE", "INFERENCE_WORKERS", "INFERENCE_THREADS",
         "INFERENCE_QUEUE_SIZE", "INFERENCE_TIMEOUT_MS", "HNSW_M", "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH",
-        "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "DATA_DIR", "LOG_LEVEL");
+        "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "QUALITY_MIN_FACE_SIZE",
+        "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW", "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH",
+        "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT", "DATA_DIR", "LOG_LEVEL");
   }
 }

@@ -60,7 +60,8 @@ public final class ModelManifest {
           p.getString("landmarks"),
           p.getString("recognizer"),
           p.getDouble("threshold"),
-          p.getString("thresholdSource", ""));
+          p.getString("thresholdSource", ""),
+          fmrPoints(p.getJsonObject("calibration")));
       for (String ref : new String[] {spec.detector(), spec.landmarks(), spec.recognizer()}) {
         if (ref != null && !models.containsKey(ref)) {
           throw new ModelException("profile " + spec.id() + " names unknown model " + ref);
@@ -96,6 +97,19 @@ public final class ModelManifest {
         m.getInteger("outputDimension", 0),
         m.getDouble("scoreThreshold", 0.0),
         m.getDouble("nmsThreshold", 0.0));
+  }
+
+  /** {@code calibration.fmrThresholds}: {@code [{"fmr": 0.001, "threshold": 0.35}, ...]}, sorted by FMR. */
+  private static List<ProfileSpec.FmrPoint> fmrPoints(JsonObject calibration) {
+    List<ProfileSpec.FmrPoint> points = new ArrayList<>();
+    if (calibration != null) {
+      for (Object o : calibration.getJsonArray("fmrThresholds", new JsonArray())) {
+        JsonObject p = (JsonObject) o;
+        points.add(new ProfileSpec.FmrPoint(p.getDouble("fmr"), p.getDouble("threshold")));
+      }
+    }
+    points.sort(java.util.Comparator.comparingDouble(ProfileSpec.FmrPoint::fmr));
+    return List.copyOf(points);
   }
 
   private static float[] floats(JsonArray a) {

@@ -1,6 +1,11 @@
 package dev.facerec.model;
 
-/** A model profile: detector, optional landmark refiner, recognizer, and its calibrated threshold. */
+import java.util.List;
+
+/**
+ * A model profile: detector, optional landmark refiner, recognizer, its calibrated default threshold, and
+ * the calibration curve (threshold per false-match rate) that target-FMR requests are resolved against.
+ */
 public record ProfileSpec(
     String id,
     String description,
@@ -8,4 +13,9 @@ public record ProfileSpec(
     String landmarks,
     String recognizer,
     double threshold,
-    String thresholdSource) {}
+    String thresholdSource,
+    List<FmrPoint> fmrThresholds) {
+
+  /** The threshold at which the false-match rate measured on the calibration pairs was {@code fmr}. */
+  public record FmrPoint(double fmr, double threshold) {}
+}

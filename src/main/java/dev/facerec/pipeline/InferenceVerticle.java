@@ -7,9 +7,11 @@ import dev.facerec.bus.Failure;
 import dev.facerec.bus.InferenceRequest;
 import dev.facerec.bus.InferenceResult;
 import dev.facerec.detect.DetectedFace;
+import dev.facerec.image.ImageDecoder;
 import dev.facerec.image.ImageInfo;
 import dev.facerec.image.ImageProbe;
 import dev.facerec.model.ModelManifest;
+import dev.facerec.quality.FaceQuality;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -18,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.opencv.core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,15 +67,20 @@ public final class InferenceVerticle extends VerticleBase {
       InferenceResult result;
       if (embed) {
         ImageInfo info = ImageProbe.probe(req.image(), options.maxImageDimension(), options.maxPixels());
-        List<FaceData> faces = new ArrayList<>();
-        for (EmbeddedFace f : pipeline.embed(req.image(), FaceSelection.valueOf(req.selection()))) {
-          faces.add(toData(f.face(), f.embedding()));
+        Mat bgr = ImageDecoder.decode(req.image(), info);
+        try {
+          List<FaceData> faces = new ArrayList<>();
+          for (DetectedFace f : FacePipeline.select(pipeline.detect(bgr), FaceSelection.valueOf(req.selection()))) {
+            faces.add(toData(f, pipeline.embed(bgr, f), FaceQuality.measure(bgr, f)));
+          }
+          result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0));
+        } finally {
+          bgr.release();
         }
-        result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0));
       } else {
         Detection d = pipeline.detect(req.image());
         List<FaceData> faces = new ArrayList<>();
-        d.faces().forEach(f -> faces.add(toData(f, null)));
+        d.faces().forEach(f -> faces.add(toData(f, null, null)));
         result = new InferenceResult(d.width(), d.height(), pipeline.recognizerId(), faces, millisSince(t0));
       }
       msg.reply(result);
@@ -88,8 +96,8 @@ public final class InferenceVerticle extends VerticleBase {
     return Math.round((System.nanoTime() - t0) / 1e4) / 100.0;
   }
 
-  private static FaceData toData(DetectedFace f, float[] embedding) {
-    return new FaceData(f.box().x(), f.box().y(), f.box().width(), f.box().height(), f.landmarks(), f.score(), embedding);
+  private static FaceData toData(DetectedFace f, float[] embedding, FaceQuality quality) {
+    return new FaceData(f.box().x(), f.box().y(), f.box().width(), f.box().height(), f.landmarks(), f.score(), embedding, quality);
   }
 
   @Override

@@ -363,6 +363,56 @@ public final class GalleryStore {
         .recover(GalleryStore::translate);
   }
 
+  /** The embeddings of one subject's faces, oldest first (unknown subject → SUBJECT_NOT_FOUND). */
+  public Future<List<StoredEmbedding>> subjectEmbeddings(UUID subjectId) {
+    return getSubject(subjectId).compose(s -> pool
+        .preparedQuery("SELECT id, subject_id, embedding FROM faces WHERE subject_id = $1 ORDER BY created_at, id")
+        .execute(Tuple.of(subjectId))
+        .map(rows -> {
+          List<StoredEmbedding> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(new StoredEmbedding(r.getUUID(0), r.getUUID(1),
+              dev.facerec.bus.Vectors.fromBytes(r.getBuffer(2).getBytes()))))
+          ;
+          return out;
+        })
+        .recover(GalleryStore::translate));
+  }
+
+  /** A collection's decision settings; all null when the collection has none (or does not exist yet). */
+  public record CollectionSettings(Double threshold, Double targetFmr, Double minMargin) {
+    public static final CollectionSettings NONE = new CollectionSettings(null, null, null);
+
+    public JsonObject toJson() {
+      return new JsonObject().put("threshold", threshold).put("targetFmr", targetFmr).put("minMargin", minMargin);
+    }
+  }
+
+  public Future<CollectionSettings> collectionSettings(String collection) {
+    return pool.preparedQuery("SELECT threshold, target_fmr, min_margin FROM collections WHERE name = $1")
+        .execute(Tuple.of(collection))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return CollectionSettings.NONE;
+          }
+          Row r = rows.iterator().next();
+          Float t = r.getFloat(0);
+          Float m = r.getFloat(2);
+          return new CollectionSettings(t == null ? null : (double) t, r.getDouble(1), m == null ? null : (double) m);
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** Replaces a collection's settings, creating the collection if needed. */
+  public Future<CollectionSettings> putCollectionSettings(String collection, CollectionSettings s) {
+    return pool.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin) VALUES ($1, $2, $3, $4) "
+            + "ON CONFLICT (name) DO UPDATE SET threshold = EXCLUDED.threshold, target_fmr = EXCLUDED.target_fmr, "
+            + "min_margin = EXCLUDED.min_margin")
+        .execute(Tuple.of(collection, s.threshold() == null ? null : s.threshold().floatValue(), s.targetFmr(),
+            s.minMargin() == null ? null : s.minMargin().floatValue()))
+        .map(rows -> s)
+        .recover(GalleryStore::translate);
+  }
+
   /** Every collection's name, sorted. */
   public Future<List<String>> collections() {
     return pool.query("SELECT name FROM collections ORDER BY name")

@@ -16,4 +16,6 @@ public record ApiContext(
     String modelId,
     int dimension,
     double threshold,
-    String thresholdSource) {}
+    String thresholdSource,
+    dev.facerec.model.ThresholdPolicy thresholds,
+    dev.facerec.metrics.RecognitionMetrics metrics) {}

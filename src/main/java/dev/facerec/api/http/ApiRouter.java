@@ -26,6 +26,7 @@ public final class ApiRouter {
     Router router = Router.router(vertx);
     SubjectHandlers subjects = new SubjectHandlers(vertx, api);
     RecognitionHandlers recognition = new RecognitionHandlers(vertx, api);
+    CollectionHandlers collections = new CollectionHandlers(api);
     DetectSocket socket = new DetectSocket(api);
 
     router.route().handler(ctx -> {
@@ -37,7 +38,7 @@ public final class ApiRouter {
     if (!api.config().api().corsOrigins().isEmpty()) {
       router.route().handler(CorsHandler.create()
           .addOrigins(api.config().api().corsOrigins())
-          .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE))
+          .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE))
           .allowedHeaders(java.util.Set.of("Content-Type", "X-API-Key", "Authorization", "X-Request-Id")));
     }
 
@@ -45,6 +46,9 @@ public final class ApiRouter {
     router.get(BASE + "/index/status").handler(ctx -> vertx.eventBus().<JsonObject>request(Addresses.INDEX_STATUS, new JsonObject())
         .onSuccess(m -> SubjectHandlers.json(ctx, 200, m.body()))
         .onFailure(t -> Errors.fail(ctx, new dev.facerec.bus.FaceException(dev.facerec.bus.Failure.INDEX_UNAVAILABLE, "the index is not ready"))));
+
+    router.get("/metrics").handler(io.vertx.micrometer.PrometheusScrapingHandler.create(
+        (io.micrometer.prometheusmetrics.PrometheusMeterRegistry) api.metrics().registry()));
 
     router.post(BASE + "/detect").handler(recognition::detect);
     router.post(BASE + "/identify").handler(recognition::identify);
@@ -58,6 +62,9 @@ public final class ApiRouter {
     router.delete(BASE + "/subjects/:id").handler(subjects::delete);
     router.post(BASE + "/subjects/:id/faces").handler(subjects::addFace);
     router.get(BASE + "/subjects/:id/faces").handler(subjects::listFaces);
+    router.get(BASE + "/subjects/:id/consistency").handler(subjects::consistency);
+    router.get(BASE + "/collections/:name/settings").handler(collections::getSettings);
+    router.put(BASE + "/collections/:name/settings").handler(json).handler(collections::putSettings);
     router.delete(BASE + "/subjects/:id/faces/:faceId").handler(subjects::deleteFace);
 
     router.get("/ws/detect").handler(socket::upgrade);

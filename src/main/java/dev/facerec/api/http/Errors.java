@@ -57,7 +57,7 @@ public final class Errors {
       if (fe.failure().httpStatus() >= 500) {
         LOG.warn("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage());
       }
-      send(ctx, fe.failure(), fe.getMessage());
+      send(ctx, fe.failure(), fe.getMessage(), fe.details());
     } else if (t instanceof io.vertx.core.json.DecodeException) {
       send(ctx, Failure.MALFORMED_JSON, "the body is not valid JSON");
     } else if (isDatabaseDown(t)) {
@@ -80,6 +80,10 @@ public final class Errors {
   }
 
   public static void send(RoutingContext ctx, Failure f, String message) {
+    send(ctx, f, message, null);
+  }
+
+  public static void send(RoutingContext ctx, Failure f, String message, JsonObject details) {
     HttpServerResponse res = ctx.response();
     if (res.ended() || res.closed()) {
       return;
@@ -90,6 +94,9 @@ public final class Errors {
     }
     JsonObject body = new JsonObject().put("error", new JsonObject()
         .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
+    if (details != null) {
+      body.getJsonObject("error").put("details", details);
+    }
     res.setStatusCode(f.httpStatus())
         .putHeader("Content-Type", "application/json")
         .end(body.toBuffer());

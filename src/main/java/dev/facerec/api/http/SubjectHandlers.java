@@ -5,6 +5,8 @@ import dev.facerec.bus.FaceData;
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
 import dev.facerec.bus.IndexUpdate;
+import dev.facerec.bus.SearchRequest;
+import dev.facerec.bus.SearchResult;
 import dev.facerec.detect.Box;
 import dev.facerec.detect.DetectedFace;
 import dev.facerec.pipeline.FaceSelection;
@@ -88,7 +90,7 @@ final class SubjectHandlers {
   void addFace(RoutingContext ctx) {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
     String requestId = Errors.requestId(ctx);
-    ctx.request().pause();
+    boolean allowDuplicate = Params.bool(ctx, "allowDuplicate", false);
     store.getSubject(id)
         .compose(subject -> ImageUpload.read(ctx, api.config().api().maxBodyBytes(), "file")
             .compose(images -> {
@@ -96,16 +98,81 @@ final class SubjectHandlers {
               return api.inference().embed(image, FaceSelection.SINGLE, requestId)
                   .compose(result -> {
                     FaceData f = result.faces().get(0);
+                    api.config().enrollment().gate().check(f.quality());
+                    Future<Void> unique = api.config().enrollment().duplicateCheck() && !allowDuplicate
+                        ? refuseDuplicate(subject.collection(), subject.id(), f.embedding())
+                        : Future.succeededFuture();
                     DetectedFace face = new DetectedFace(new Box(f.x(), f.y(), f.width(), f.height()), f.landmarks(), f.score());
-                    return store.addFace(subject.id(), f.embedding(), result.modelId(), face, sha256(image))
+                    return unique
+                        .compose(v -> store.addFace(subject.id(), f.embedding(), result.modelId(), face, sha256(image)))
                         .compose(rec -> vertx.eventBus()
                             .request(Addresses.INDEX_UPDATE, IndexUpdate.adding(subject.collection(), result.modelId(), rec.id(), subject.id(), f.embedding()))
-                            .map(ok -> rec));
+                            .map(ok -> rec.toJson().put("quality", f.quality().toJson())));
                   });
             }))
-        .onSuccess(rec -> ctx.response().setStatusCode(201)
-            .putHeader("Location", "/api/v1/subjects/" + id + "/faces/" + rec.id())
-            .putHeader("Content-Type", "application/json").end(rec.toJson().toBuffer()))
+        .onSuccess(body -> {
+          api.metrics().enrollment("enrolled");
+          ctx.response().setStatusCode(201)
+              .putHeader("Location", "/api/v1/subjects/" + id + "/faces/" + body.getString("id"))
+              .putHeader("Content-Type", "application/json").end(body.toBuffer());
+        })
+        .onFailure(t -> {
+          api.metrics().enrollment(t instanceof FaceException fe ? fe.failure().name() : Failure.INTERNAL.name());
+          Errors.fail(ctx, t);
+        });
+  }
+
+  /** 409 when the face already matches a different subject of the collection at the decision threshold. */
+  private Future<Void> refuseDuplicate(String collection, UUID subjectId, float[] embedding) {
+    return vertx.eventBus().<SearchResult>request(Addresses.INDEX_SEARCH, new SearchRequest(collection, embedding, 10))
+        .compose(m -> {
+          for (SearchResult.Hit h : m.body().hits()) {
+            if (!h.subjectId().equals(subjectId) && h.similarity() >= api.threshold()) {
+              return Future.failedFuture(new FaceException(Failure.DUPLICATE_IDENTITY, String.format(
+                  "the face already matches subject %s (similarity %.3f >= threshold %.3f); add ?allowDuplicate=true to enroll it anyway",
+                  h.subjectId(), h.similarity(), api.threshold()))
+                  .withDetails(new JsonObject().put("subjectId", h.subjectId().toString()).put("similarity", RecognitionHandlers.round(h.similarity()))));
+            }
+          }
+          return Future.<Void>succeededFuture();
+        });
+  }
+
+  /**
+   * Checks a subject's faces against each other: a face whose mean similarity to the others is below the
+   * decision threshold does not look like them (a wrong person enrolled, or a very poor image).
+   */
+  void consistency(RoutingContext ctx) {
+    UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
+    store.subjectEmbeddings(id)
+        .onSuccess(list -> {
+          JsonArray faces = new JsonArray();
+          JsonArray outliers = new JsonArray();
+          for (int i = 0; i < list.size(); i++) {
+            double sum = 0;
+            double min = 1;
+            for (int j = 0; j < list.size(); j++) {
+              if (i != j) {
+                double sim = dev.facerec.pipeline.FacePipeline.cosine(list.get(i).vector(), list.get(j).vector());
+                sum += sim;
+                min = Math.min(min, sim);
+              }
+            }
+            JsonObject f = new JsonObject().put("faceId", list.get(i).faceId().toString());
+            if (list.size() > 1) {
+              double mean = sum / (list.size() - 1);
+              boolean outlier = mean < api.threshold();
+              f.put("meanSimilarity", RecognitionHandlers.round((float) mean)).put("minSimilarity", RecognitionHandlers.round((float) min))
+                  .put("outlier", outlier);
+              if (outlier) {
+                outliers.add(f.getString("faceId"));
+              }
+            }
+            faces.add(f);
+          }
+          json(ctx, 200, new JsonObject().put("subjectId", id.toString()).put("threshold", api.threshold())
+              .put("faces", faces).put("outliers", outliers).put("consistent", outliers.isEmpty()));
+        })
         .onFailure(t -> Errors.fail(ctx, t));
   }
 

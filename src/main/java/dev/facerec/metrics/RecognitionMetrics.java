@@ -1,0 +1,64 @@
+package dev.facerec.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Counts what recognition decided, so match rates can be watched: a sudden rise of {@code unknown} or a
+ * drift of accepted similarities towards the threshold is the first sign of a camera, lighting or model
+ * problem.
+ */
+public final class RecognitionMetrics {
+  public static final String IDENTIFY_DECISIONS = "facerec.identify.decisions";
+  public static final String MATCH_SIMILARITY = "facerec.identify.match.similarity";
+  public static final String VERIFY_DECISIONS = "facerec.verify.decisions";
+  public static final String ENROLLMENTS = "facerec.enrollments";
+  public static final String INFERENCE_IN_FLIGHT = "facerec.inference.in.flight";
+
+  public enum Decision { MATCH, UNKNOWN, AMBIGUOUS }
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final DistributionSummary matchSimilarity;
+
+  public RecognitionMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.matchSimilarity = DistributionSummary.builder(MATCH_SIMILARITY)
+        .description("cosine similarity of accepted identify matches")
+        .serviceLevelObjectives(0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void identified(Decision decision, double similarity) {
+    counter(IDENTIFY_DECISIONS, "decision", decision.name().toLowerCase()).increment();
+    if (decision == Decision.MATCH) {
+      matchSimilarity.record(similarity);
+    }
+  }
+
+  public void verified(boolean match) {
+    counter(VERIFY_DECISIONS, "match", Boolean.toString(match)).increment();
+  }
+
+  /** {@code outcome} is {@code enrolled} or the failure code that refused the image. */
+  public void enrollment(String outcome) {
+    counter(ENROLLMENTS, "outcome", outcome).increment();
+  }
+
+  public void gauge(String name, Supplier<Number> value) {
+    Gauge.builder(name, value).register(registry);
+  }
+
+  private Counter counter(String name, String tag, String value) {
+    return counters.computeIfAbsent(name + "|" + value, k -> Counter.builder(name).tag(tag, value).register(registry));
+  }
+}
