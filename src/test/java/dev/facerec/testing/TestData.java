@@ -34,6 +34,18 @@ public final class TestData {
     return ModelManifest.load(null); // the bundled copy of models/manifest.json
   }
 
+  /** Removes a directory made by {@link #modelsDir}: the links only, never their targets. */
+  public static void deleteModelsDir(Path dir) {
+    try (var links = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) links::iterator) {
+        Files.delete(p);
+      }
+      Files.delete(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /**
    * A fresh directory under {@code tmp} holding, under the manifest's file names, symbolic links to the
    * staged model files that exist (the SFace file, for one, does not).
