@@ -22,16 +22,18 @@ import org.opencv.imgproc.Imgproc;
 
 /**
  * The faceplugin {@code fr_detect.onnx} detector (UltraFace RFB-320 style, decoding built into the
- * graph) through ONNX Runtime. The image, with a small border and letterboxed to the network's aspect
- * ratio, is resized to the network size; outputs are corner-form boxes normalised to [0,1] and two-class scores. It gives no
- * landmarks: pair it with a {@link LandmarkRefiner}.
+ * graph) through ONNX Runtime. The image, given a small border and letterboxed to the network's aspect
+ * ratio, is resized to the network size; outputs are corner-form boxes normalised to [0,1] and
+ * two-class scores (face probability = column 1), filtered by the manifest's threshold and NMS IoU.
+ * It gives no landmarks: pair it with a {@link LandmarkRefiner}.
  */
 public final class UltraFaceDetector implements FaceDetector {
   /**
    * Border added around the image, as a fraction of its size, before it is letterboxed to the network's
    * aspect ratio. The vendor stretches the whole image to 320x240; that misses tight face crops (the
-   * face then fills the frame and is distorted: 15 of the 270 ORL images), while a 10 % border with the
-   * aspect kept finds a face in all of them and changes nothing on LFW and the group photos.
+   * face then fills the frame and is distorted: 15 of the 270 ORL images and 1 BBT crop), while a 10 %
+   * border with the aspect kept finds a face in all of them. Measured cost elsewhere: LFW 600-pair
+   * accuracy 99.50 -> 99.33 % (one pair), group photo counts within +-2 of the stretched version.
    */
   private static final float MARGIN = 0.1f;
 
