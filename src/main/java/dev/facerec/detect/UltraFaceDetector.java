@@ -14,21 +14,34 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.opencv.core.Core;
 import org.opencv.core.Mat;
+import org.opencv.core.Scalar;
 import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
 
 /**
  * The faceplugin {@code fr_detect.onnx} detector (UltraFace RFB-320 style, decoding built into the
- * graph) through ONNX Runtime. The whole image is resized to the network size (aspect not kept, as the
- * vendor does); outputs are corner-form boxes normalised to [0,1] and two-class scores. It gives no
- * landmarks: pair it with a {@link LandmarkRefiner}.
+ * graph) through ONNX Runtime. The image, given a small border and letterboxed to the network's aspect
+ * ratio, is resized to the network size; outputs are corner-form boxes normalised to [0,1] and
+ * two-class scores (face probability = column 1), filtered by the manifest's threshold and NMS IoU.
+ * It gives no landmarks: pair it with a {@link LandmarkRefiner}.
  */
 public final class UltraFaceDetector implements FaceDetector {
+  /**
+   * Border added around the image, as a fraction of its size, before it is letterboxed to the network's
+   * aspect ratio. The vendor stretches the whole image to 320x240; that misses tight face crops (the
+   * face then fills the frame and is distorted: 15 of the 270 ORL images and 1 BBT crop), while a 10 %
+   * border with the aspect kept finds a face in all of them. Measured cost elsewhere: LFW 600-pair
+   * accuracy 99.50 -> 99.33 % (one pair), group photo counts within +-2 of the stretched version.
+   */
+  private static final float MARGIN = 0.1f;
+
   private final ModelSpec spec;
   private final OrtSession session;
   private final String inputName;
   private final int maxSide;
+  private final Scalar padColor;
 
   /**
    * @param spec the manifest entry: input size and normalisation, score and NMS IoU thresholds
@@ -40,6 +53,11 @@ public final class UltraFaceDetector implements FaceDetector {
     this.session = OrtSessions.open(file, intraOpThreads);
     this.inputName = session.getInputNames().iterator().next();
     this.maxSide = maxSide;
+    // pad with the normalisation mean, i.e. zeros at the network input; the Mat is BGR
+    float[] mean = spec.input().mean();
+    boolean rgb = !spec.input().bgr();
+    this.padColor = mean.length < 3 ? new Scalar(mean[0], mean[0], mean[0])
+        : new Scalar(mean[rgb ? 2 : 0], mean[1], mean[rgb ? 0 : 2]);
   }
 
   @Override
@@ -50,16 +68,37 @@ public final class UltraFaceDetector implements FaceDetector {
     int nw = spec.input().width();
     int nh = spec.input().height();
     float[] input;
-    int w;
-    int h;
+    float w;
+    float h;
     Mat resized = new Mat();
+    Mat canvas = new Mat();
+    float padX;
+    float padY;
     try (Scaled in = Scaled.of(bgr, maxSide)) {
-      w = bgr.cols();
-      h = bgr.rows();
-      Imgproc.resize(in.image, resized, new Size(nw, nh), 0, 0, Imgproc.INTER_LINEAR);
+      int iw = in.image.cols();
+      int ih = in.image.rows();
+      float cw = iw * (1 + 2 * MARGIN);
+      float ch = ih * (1 + 2 * MARGIN);
+      float aspect = (float) nw / nh;
+      if (cw / ch < aspect) {
+        cw = ch * aspect;
+      } else {
+        ch = cw / aspect;
+      }
+      int left = Math.round((cw - iw) / 2);
+      int top = Math.round((ch - ih) / 2);
+      int right = Math.max(0, Math.round(cw) - iw - left);
+      int bottom = Math.max(0, Math.round(ch) - ih - top);
+      Core.copyMakeBorder(in.image, canvas, top, bottom, left, right, Core.BORDER_CONSTANT, padColor);
+      padX = left / in.scale;
+      padY = top / in.scale;
+      w = canvas.cols() / in.scale;
+      h = canvas.rows() / in.scale;
+      Imgproc.resize(canvas, resized, new Size(nw, nh), 0, 0, Imgproc.INTER_LINEAR);
       input = ImageTensors.toNchw(resized, spec.input());
     } finally {
       resized.release();
+      canvas.release();
     }
     float[][] scores;
     float[][] boxes;
@@ -76,9 +115,9 @@ public final class UltraFaceDetector implements FaceDetector {
       if (p < spec.scoreThreshold()) {
         continue;
       }
-      // Boxes are relative to the whole image, so they map straight to original pixels.
+      // Boxes are relative to the padded canvas: scale to its original-resolution size, then remove the border.
       float[] b = boxes[i];
-      Box box = Scaled.clip(new Box(b[0] * w, b[1] * h, (b[2] - b[0]) * w, (b[3] - b[1]) * h), w, h);
+      Box box = Scaled.clip(new Box(b[0] * w - padX, b[1] * h - padY, (b[2] - b[0]) * w, (b[3] - b[1]) * h), bgr.cols(), bgr.rows());
       if (box.width() >= 2 && box.height() >= 2) {
         candidates.add(new DetectedFace(box, null, p));
       }

@@ -1,2 +1,2 @@
-/** Image validation from magic bytes and headers, and safe decoding with OpenCV. */
+/** Image validation from magic bytes and headers, safe decoding with OpenCV, and conversion to network input tensors. */
 package dev.facerec.image;

@@ -23,6 +23,18 @@ public final class TestData {
 
   private TestData() {}
 
+  /** Removes a directory made by {@link #modelsDir}: the links only, never their targets. */
+  public static void deleteModelsDir(Path dir) {
+    try (var links = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) links::iterator) {
+        Files.delete(p);
+      }
+      Files.delete(dir);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Same as {@link #shared()}. */
   public static Path sharedDir() {
     return shared();
