@@ -55,6 +55,11 @@ public final class Http {
         .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  public Res send(String method, String path, String json) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(json)));
+  }
+
   public Res postRaw(String path, String contentType, byte[] body) {
     return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)));

@@ -1,0 +1,204 @@
+package dev.facerec.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.facerec.app.Service;
+import dev.facerec.config.ConfigLoader;
+import dev.facerec.model.ProfileSpec;
+import dev.facerec.model.ThresholdPolicy;
+import dev.facerec.testing.Http;
+import dev.facerec.testing.TestData;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
+import org.opencv.core.Point;
+import org.opencv.core.Size;
+import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.imgproc.Imgproc;
+
+/**
+ * Decisions on real LFW images: the enrollment quality gate's reasons, the duplicate-identity check,
+ * thresholds from a target false-match rate, the minimum margin, and the consistency check.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DecisionsIT {
+  private static final String PROFILE = "yunet-mobilefacenet";
+  private final String schema = "decisions_" + Long.toHexString(System.nanoTime());
+  private Service service;
+  private Http http;
+  private List<List<Path>> people;
+
+  @BeforeAll
+  void start() throws Exception {
+    dev.facerec.image.OpenCv.load();
+    Map<String, String> env = new HashMap<>();
+    env.put("API_HOST", "127.0.0.1");
+    env.put("API_PORT", "0");
+    env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?schema=" + schema);
+    env.put("MODEL_PROFILE", PROFILE);
+    env.put("MODELS_DIR", TestData.modelsDir(PROFILE).toString());
+    env.put("DATA_DIR", Files.createTempDirectory("decisions").toString());
+    env.put("INFERENCE_WORKERS", "1");
+    service = Service.start(ConfigLoader.load(env));
+    http = new Http(service.port());
+    people = TestData.lfwIdentities(3);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    service.close();
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")) {
+      c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+  }
+
+  private String subject(String name, String collection) {
+    Http.Res r = http.postJson("/api/v1/subjects", new JsonObject().put("name", name).put("collection", collection).encode());
+    assertEquals(201, r.status(), r.toString());
+    return r.json().getString("id");
+  }
+
+  private static byte[] read(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] png(Mat m) {
+    MatOfByte out = new MatOfByte();
+    Imgcodecs.imencode(".png", m, out);
+    return out.toArray();
+  }
+
+  private static Mat load(Path p) {
+    return Imgcodecs.imread(p.toString());
+  }
+
+  @Test
+  @DisplayName("the quality gate refuses blurred, small and strongly rotated faces, each with its own code")
+  void qualityGateReasons() {
+    String id = subject("quality", "quality");
+    Path img = people.get(0).get(0);
+    Mat src = load(img);
+
+    Mat blurred = new Mat();
+    Imgproc.GaussianBlur(src, blurred, new Size(0, 0), 3.0);
+    ApiTestBase.expect(http.postFile("/api/v1/subjects/" + id + "/faces", png(blurred)), 422, "FACE_BLURRED");
+
+    Mat small = new Mat();
+    Imgproc.resize(src, small, new Size(src.cols() * 0.45, src.rows() * 0.45), 0, 0, Imgproc.INTER_AREA);
+    ApiTestBase.expect(http.postFile("/api/v1/subjects/" + id + "/faces", png(small)), 422, "FACE_TOO_SMALL");
+
+    Mat rotated = new Mat();
+    Mat rot = Imgproc.getRotationMatrix2D(new Point(src.cols() / 2.0, src.rows() / 2.0), 45, 1.0);
+    Imgproc.warpAffine(src, rotated, rot, src.size());
+    ApiTestBase.expect(http.postFile("/api/v1/subjects/" + id + "/faces", png(rotated)), 422, "FACE_POSE");
+
+    Http.Res ok = http.postFile("/api/v1/subjects/" + id + "/faces", read(img));
+    assertEquals(201, ok.status(), ok.toString());
+    JsonObject q = ok.json().getJsonObject("quality");
+    assertTrue(q.getDouble("sharpness") > 20 && Math.abs(q.getDouble("roll")) < 30, q.encode());
+  }
+
+  @Test
+  @DisplayName("enrolling a face that matches another subject gives 409 with that subject's id, unless allowed")
+  void duplicateIdentity() {
+    List<Path> person = people.get(1);
+    String first = subject("first", "dup");
+    assertEquals(201, http.postFile("/api/v1/subjects/" + first + "/faces", read(person.get(0))).status());
+    String second = subject("second", "dup");
+    Http.Res dup = http.postFile("/api/v1/subjects/" + second + "/faces", read(person.get(1)));
+    ApiTestBase.expect(dup, 409, "DUPLICATE_IDENTITY");
+    assertEquals(first, dup.json().getJsonObject("error").getJsonObject("details").getString("subjectId"));
+    // the same subject may have several faces
+    assertEquals(201, http.postFile("/api/v1/subjects/" + first + "/faces", read(person.get(2))).status());
+    assertEquals(201, http.postFile("/api/v1/subjects/" + second + "/faces?allowDuplicate=true", read(person.get(1))).status());
+  }
+
+  @Test
+  @DisplayName("a target false-match rate resolves through the calibration curve; a strict threshold turns a match into unknown")
+  void targetFmrAndThresholds() {
+    List<Path> person = people.get(2);
+    String id = subject("fmr", "fmr");
+    assertEquals(201, http.postFile("/api/v1/subjects/" + id + "/faces", read(person.get(0))).status());
+    ProfileSpec spec = TestData.manifest().profile(PROFILE);
+    double expected = new ThresholdPolicy(spec).thresholdFor(1e-3);
+
+    JsonObject byFmr = http.postFile("/api/v1/identify?collection=fmr&largestOnly=true&targetFmr=0.001", read(person.get(1))).json();
+    assertEquals(expected, byFmr.getDouble("threshold"), 1e-4);
+    assertTrue(byFmr.getString("thresholdSource").contains("targetFmr"), byFmr.getString("thresholdSource"));
+    assertEquals("match", byFmr.getJsonArray("faces").getJsonObject(0).getString("decision"));
+
+    JsonObject strict = http.postFile("/api/v1/identify?collection=fmr&largestOnly=true&threshold=0.99", read(person.get(1))).json();
+    JsonObject face = strict.getJsonArray("faces").getJsonObject(0);
+    assertEquals("unknown", face.getString("decision"));
+    assertEquals(null, face.getValue("subject"));
+    assertEquals(id, face.getJsonArray("candidates").getJsonObject(0).getString("subjectId"), "still the best candidate");
+    assertEquals("request threshold", strict.getString("thresholdSource"));
+
+    ApiTestBase.expect(http.postFile("/api/v1/identify?targetFmr=0.5", read(person.get(1))), 400, "INVALID_REQUEST");
+    ApiTestBase.expect(http.postFile("/api/v1/identify?threshold=0.3&targetFmr=0.001", read(person.get(1))), 400, "INVALID_REQUEST");
+
+    // per collection
+    Http.Res put = http.send("PUT", "/api/v1/collections/fmr/settings", "{\"targetFmr\": 0.0001}");
+    assertEquals(200, put.status(), put.toString());
+    JsonObject byCollection = http.postFile("/api/v1/identify?collection=fmr&largestOnly=true", read(person.get(1))).json();
+    assertEquals(new ThresholdPolicy(spec).thresholdFor(1e-4), byCollection.getDouble("threshold"), 1e-4);
+    assertTrue(byCollection.getString("thresholdSource").startsWith("collection 'fmr' targetFmr"));
+    JsonObject verify = http.postFiles("/api/v1/verify?targetFmr=0.01", Map.of("file1", read(person.get(0)), "file2", read(person.get(1)))).json();
+    assertEquals(new ThresholdPolicy(spec).thresholdFor(1e-2), verify.getDouble("threshold"), 1e-4);
+    assertTrue(verify.getBoolean("match"));
+  }
+
+  @Test
+  @DisplayName("a minimum margin turns an ambiguous top match into unknown")
+  void ambiguousMatchIsUnknown() {
+    List<Path> person = people.get(3);
+    String a = subject("a", "margin");
+    String b = subject("b", "margin");
+    assertEquals(201, http.postFile("/api/v1/subjects/" + a + "/faces", read(person.get(0))).status());
+    assertEquals(201, http.postFile("/api/v1/subjects/" + b + "/faces?allowDuplicate=true", read(person.get(1))).status());
+    JsonObject plain = http.postFile("/api/v1/identify?collection=margin&largestOnly=true", read(person.get(2))).json()
+        .getJsonArray("faces").getJsonObject(0);
+    assertEquals("match", plain.getString("decision"));
+    assertNotNull(plain.getDouble("margin"));
+    double margin = plain.getDouble("margin");
+    JsonObject strict = http.postFile("/api/v1/identify?collection=margin&largestOnly=true&minMargin=" + Math.min(0.99, margin + 0.01),
+        read(person.get(2))).json().getJsonArray("faces").getJsonObject(0);
+    assertEquals("unknown", strict.getString("decision"));
+    assertEquals("ambiguous", strict.getString("reason"));
+  }
+
+  @Test
+  @DisplayName("the consistency check reports a face of another person as an outlier")
+  void consistencyFindsOutlier() {
+    List<Path> person = people.get(4);
+    String id = subject("consistent", "consistency");
+    assertEquals(201, http.postFile("/api/v1/subjects/" + id + "/faces", read(person.get(0))).status());
+    assertEquals(201, http.postFile("/api/v1/subjects/" + id + "/faces", read(person.get(1))).status());
+    assertEquals(201, http.postFile("/api/v1/subjects/" + id + "/faces", read(person.get(2))).status());
+    JsonObject ok = http.get("/api/v1/subjects/" + id + "/consistency").json();
+    assertTrue(ok.getBoolean("consistent"), ok.encode());
+    Http.Res stranger = http.postFile("/api/v1/subjects/" + id + "/faces?allowDuplicate=true", read(people.get(5).get(0)));
+    assertEquals(201, stranger.status(), stranger.toString());
+    JsonObject report = http.get("/api/v1/subjects/" + id + "/consistency").json();
+    assertEquals(false, report.getBoolean("consistent"));
+    assertEquals(List.of(stranger.json().getString("id")), report.getJsonArray("outliers").getList());
+  }
+}
