@@ -91,6 +91,7 @@ final class SubjectHandlers {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
     String requestId = Errors.requestId(ctx);
     boolean allowDuplicate = Params.bool(ctx, "allowDuplicate", false);
+    ctx.request().pause(); // the body is read only once the subject is known to exist
     store.getSubject(id)
         .compose(subject -> ImageUpload.read(ctx, api.config().api().maxBodyBytes(), "file")
             .compose(images -> {
