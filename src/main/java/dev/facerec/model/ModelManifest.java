@@ -99,13 +99,23 @@ public final class ModelManifest {
         m.getDouble("nmsThreshold", 0.0));
   }
 
-  /** {@code calibration.fmrThresholds}: {@code [{"fmr": 0.001, "threshold": 0.35}, ...]}, sorted by FMR. */
+  /**
+   * The calibration curve, sorted by FMR: {@code calibration.fmrThresholds} ({@code [{"fmr": 0.001,
+   * "threshold": 0.35}, ...]}) when present, else the {@code thresholdAtFmr<rate>} figures.
+   */
   private static List<ProfileSpec.FmrPoint> fmrPoints(JsonObject calibration) {
     List<ProfileSpec.FmrPoint> points = new ArrayList<>();
     if (calibration != null) {
       for (Object o : calibration.getJsonArray("fmrThresholds", new JsonArray())) {
         JsonObject p = (JsonObject) o;
         points.add(new ProfileSpec.FmrPoint(p.getDouble("fmr"), p.getDouble("threshold")));
+      }
+      if (points.isEmpty()) {
+        for (String key : calibration.fieldNames()) {
+          if (key.startsWith("thresholdAtFmr") && calibration.getValue(key) instanceof Number n) {
+            points.add(new ProfileSpec.FmrPoint(Double.parseDouble(key.substring("thresholdAtFmr".length())), n.doubleValue()));
+          }
+        }
       }
     }
     points.sort(java.util.Comparator.comparingDouble(ProfileSpec.FmrPoint::fmr));

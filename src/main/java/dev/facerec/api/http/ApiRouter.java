@@ -71,7 +71,6 @@ public final class ApiRouter {
 
     router.get(BASE + "/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").sendFile("openapi/openapi.yaml"));
     router.get("/openapi.yaml").handler(ctx -> ctx.redirect(BASE + "/openapi.yaml"));
-    router.get("/docs").handler(ctx -> ctx.redirect("/docs/"));
     router.get("/docs/swagger-initializer.js").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/javascript").sendFile("openapi/swagger-initializer.js"));
     router.get("/docs/*").handler(StaticHandler.create(SWAGGER_UI).setCachingEnabled(true));
