@@ -9,6 +9,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
 
 /**
  * The HTTP face of {@link Security}: security headers and the per-address budget for requests without
@@ -64,8 +65,14 @@ public final class Guards {
     return guard(role, false, true);
   }
 
+  /**
+   * A security-policy handler in Vert.x Web's order, so it runs before any body handler: no body is read for
+   * a caller that is not authenticated.
+   */
+  private interface Guard extends SecurityPolicyHandler {}
+
   private Handler<RoutingContext> guard(Role role, boolean unscopedOnly, boolean allowQuery) {
-    return ctx -> {
+    return (Guard) ctx -> {
       Credential c = credential(ctx.request(), allowQuery);
       if (c == null) {
         ctx.response().putHeader("WWW-Authenticate", "Bearer");
@@ -79,7 +86,15 @@ public final class Guards {
         tooMany(ctx, Failure.AUTH_THROTTLED, wait, "too many failed authentications from this address");
         return;
       }
+      // Hold the body (and the end of the request) while the credential is looked up; the handlers read it.
+      HttpServerRequest req = ctx.request();
+      req.pause();
       (c.jwt() ? security.authenticateJwt(c.value(), c.fromQuery()) : security.authenticateKey(c.value())).onComplete(ar -> {
+        if (!allowQuery) {
+          // Delivery restarts on a later turn of the event loop, after the next handler has set its own. The
+          // WebSocket upgrade stays paused: it must not see the request end before it takes the connection over.
+          req.resume();
+        }
         if (ar.failed()) {
           if (ar.cause() instanceof FaceException fe && fe.failure() == Failure.UNAUTHENTICATED) {
             security.throttle().failed(address);
