@@ -84,7 +84,8 @@ public final class JwtVerifier {
     return auth.authenticate(new TokenCredentials(token))
         .recover(t -> unauthenticated("the token is invalid or expired"))
         .compose(user -> {
-          JsonObject claims = user.principal();
+          // vertx-auth-jwt keeps the decoded claims in the "accessToken" attribute (the principal holds the raw token).
+          JsonObject claims = user.attributes().getJsonObject("accessToken", user.principal());
           long now = System.currentTimeMillis() / 1000;
           long leeway = config.leewaySeconds();
           Long exp = claims.getLong("exp");
