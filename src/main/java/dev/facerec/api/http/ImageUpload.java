@@ -111,8 +111,10 @@ public final class ImageUpload {
 
   private static <T> Future<T> tooLarge(HttpServerRequest req, long maxBytes) {
     req.pause();
-    // Stop reading: a client sending 100 MB must not make us receive 100 MB.
+    // Stop reading: a client sending 100 MB must not make us receive 100 MB. Vert.x keeps a connection whose
+    // request body was never read open (the client then waits forever): close it once the 413 is written.
     req.response().putHeader("Connection", "close");
+    req.response().endHandler(v -> req.connection().close());
     return Future.failedFuture(new FaceException(Failure.BODY_TOO_LARGE, "the request body is over the limit of " + maxBytes + " bytes"));
   }
 
