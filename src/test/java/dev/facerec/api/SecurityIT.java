@@ -121,6 +121,7 @@ class SecurityIT {
     env.put("RATE_LIMIT_ANONYMOUS", "1000");
     env.put("AUTH_FAILURES_BEFORE_BACKOFF", String.valueOf(FREE_FAILURES));
     env.put("WS_MAX_CONNECTIONS_PER_KEY", "2");
+    env.put("WS_MAX_FRAME_BYTES", String.valueOf(1 << 20));
     service = Service.start(ConfigLoader.load(env));
     admin = new Http(service.port(), ADMIN_KEY);
     client = Vertx.vertx();
@@ -295,6 +296,22 @@ class SecurityIT {
 
   @Test
   @Order(4)
+  @DisplayName("a WebSocket frame over WS_MAX_FRAME_BYTES is answered WS_FRAME_TOO_LARGE and the socket stays open")
+  void webSocketFrameLimit() throws Exception {
+    WebSocket ws = connect(key("detect", null).getString("key")).get(10, TimeUnit.SECONDS);
+    List<JsonObject> replies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ws.textMessageHandler(t -> replies.add(new JsonObject(t)));
+    ws.writeBinaryMessage(io.vertx.core.buffer.Buffer.buffer(new byte[(1 << 20) + (1 << 19)]));
+    ws.writeBinaryMessage(io.vertx.core.buffer.Buffer.buffer(face));
+    waitFor(() -> replies.size() == 2);
+    JsonObject tooLarge = replies.stream().filter(r -> r.getLong("seq") == 1).findFirst().orElseThrow();
+    assertEquals("WS_FRAME_TOO_LARGE", tooLarge.getJsonObject("error").getString("code"), tooLarge.encode());
+    assertFalse(ws.isClosed());
+    ws.close();
+  }
+
+  @Test
+  @Order(5)
   @DisplayName("a browser may open the WebSocket with a short-lived JWT in the query, not a long-lived one")
   void webSocketAcceptsShortLivedQueryToken() throws Exception {
     long now = System.currentTimeMillis() / 1000;
@@ -330,7 +347,7 @@ class SecurityIT {
   // ---- JWT
 
   @Test
-  @Order(5)
+  @Order(6)
   @DisplayName("JWTs: expired, not yet valid, wrong issuer, wrong audience, wrong key, alg none, HS256 with the public key are refused; valid ES256 and RS256 carry their roles and collection")
   void jwtValidation() throws Exception {
     long now = System.currentTimeMillis() / 1000;
@@ -397,7 +414,7 @@ class SecurityIT {
   // ---- rate limits and back-off
 
   @Test
-  @Order(6)
+  @Order(7)
   @DisplayName("the N+1th request of a key in the window gets 429 RATE_LIMITED with Retry-After")
   void rateLimitPerKey() {
     Http detectKey = admin.withKey(key("detect", null).getString("key"));
@@ -415,7 +432,7 @@ class SecurityIT {
   // ---- input limits
 
   @Test
-  @Order(7)
+  @Order(8)
   @DisplayName("a 50,000 x 50,000 PNG header and a 100 MB body are refused quickly without the heap growing")
   void hugeInputsAreRefusedCheaply() throws Exception {
     long before = usedHeap();
@@ -446,7 +463,7 @@ class SecurityIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   @DisplayName("SQL injection strings in key names are stored and listed literally")
   void injectionStringsAreLiteral() {
     String evil = "x'); DROP TABLE api_keys;--";
