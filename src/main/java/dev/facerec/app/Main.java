@@ -5,6 +5,7 @@ import dev.facerec.config.ConfigException;
 import dev.facerec.config.ConfigLoader;
 import dev.facerec.model.ModelException;
 import dev.facerec.model.ModelsCommand;
+import dev.facerec.security.KeysCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 
@@ -23,6 +24,10 @@ public final class Main {
                                     install and verify the model files of profile P
         models verify --profile P   check the installed files of profile P against their checksums
         models list                 list profiles and models, with what is installed
+        keys create --role R [--collection C] [--name N]
+                                    create an API key (roles: admin, enroll, recognize, detect); shown once
+        keys list                   list API keys (ids, roles, collections; never the secrets)
+        keys revoke ID              revoke an API key
         --help                      this text
 
       Configuration: conf/application.yaml, overridden by environment variables (see .env.example).
@@ -42,6 +47,9 @@ public final class Main {
       }
       case "models" -> {
         return ModelsCommand.run(rest, out, err);
+      }
+      case "keys" -> {
+        return KeysCommand.run(rest, out, err);
       }
       case "serve" -> {
         return serve(err);

@@ -16,7 +16,10 @@ import dev.facerec.pipeline.InferenceVerticle;
 import dev.facerec.pipeline.PipelineOptions;
 import dev.facerec.store.Database;
 import dev.facerec.store.DatabaseSettings;
+import dev.facerec.store.ApiKeyStore;
 import dev.facerec.store.GalleryStore;
+import dev.facerec.security.AdminKeyBootstrap;
+import dev.facerec.security.Security;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -65,6 +68,11 @@ public final class Service implements AutoCloseable {
   }
 
   private void boot() {
+    AppConfig.Tls tls = config.security().tls();
+    if (!tls.enabled() && !tls.allowPlainHttp()) {
+      throw new IllegalStateException("no TLS certificate: set TLS_CERT_FILE and TLS_KEY_FILE (PEM) to serve HTTPS, or"
+          + " ALLOW_PLAIN_HTTP=true to serve plain HTTP (localhost, or behind a proxy that terminates TLS)");
+    }
     AppConfig.Models models = config.models();
     ModelManifest manifest = ModelManifest.load(models.dir());
     ProfileSpec profile = manifest.profile(models.profile());
@@ -88,6 +96,10 @@ public final class Service implements AutoCloseable {
     Codecs.register(vertx);
     pool = database.createPool(vertx);
     GalleryStore store = new GalleryStore(pool);
+    ApiKeyStore keys = new ApiKeyStore(pool);
+    await(AdminKeyBootstrap.ensure(keys, config.security().adminApiKey(), config.dataDir()));
+    Security security = new Security(vertx, config, keys);
+    await(security.start());
 
     Map<String, String> inUse = await(store.collectionModels());
     inUse.forEach((collection, model) -> {
@@ -114,7 +126,7 @@ public final class Service implements AutoCloseable {
     RecognitionMetrics metrics = new RecognitionMetrics(registry);
     metrics.gauge(RecognitionMetrics.INFERENCE_IN_FLIGHT, inference::inFlight);
     ApiContext api = new ApiContext(config, store, inference, profile.id(), recognizer.id(), recognizer.outputDimension(),
-        threshold, thresholdSource, new ThresholdPolicy(profile), metrics);
+        threshold, thresholdSource, new ThresholdPolicy(profile), metrics, security);
     HttpVerticle[] first = new HttpVerticle[1];
     int httpInstances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     await(vertx.deployVerticle(() -> {
@@ -125,7 +137,9 @@ public final class Service implements AutoCloseable {
       return v;
     }, new DeploymentOptions().setInstances(httpInstances)));
     port = first[0].port();
-    LOG.info("listening on {}:{} (threshold {} from {})", config.api().host(), port, threshold, thresholdSource);
+    LOG.info("listening on {}://{}:{} (threshold {} from {}; {})", tls.enabled() ? "https" : "http", config.api().host(), port,
+        threshold, thresholdSource, tls.enabled() ? (tls.clientCaFile() != null ? "mutual TLS" : "TLS")
+            : "PLAIN HTTP: ALLOW_PLAIN_HTTP=true");
   }
 
   public int port() {

@@ -11,6 +11,8 @@ package dev.facerec.bus;
  *   <li>{@link #INDEX_STATUS}: any → JSON {@code {"collections": [...]}}.
  *   <li>{@link #ADMIN_INDEX_REBUILD}: JSON {@code {"collection"?}} → JSON {@code {"rebuilt": [...]}}, an
  *       operator command: rebuild from PostgreSQL.
+ *   <li>{@link #SECURITY_KEY_REVOKED}: published JSON {@code {"keyId"}} once an API key is revoked; every
+ *       node drops it from its key cache and closes the WebSockets opened with it.
  * </ul>
  */
 public final class Addresses {
@@ -22,6 +24,7 @@ public final class Addresses {
   public static final String INDEX_UPDATE = "faces.index.update";
   public static final String INDEX_STATUS = "faces.index.status";
   public static final String ADMIN_INDEX_REBUILD = "faces.admin.index.rebuild";
+  public static final String SECURITY_KEY_REVOKED = "faces.security.key.revoked";
 
   private Addresses() {}
 }

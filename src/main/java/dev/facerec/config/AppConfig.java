@@ -19,10 +19,12 @@ public record AppConfig(
     WebSocket websocket,
     Enrollment enrollment,
     Recognition recognition,
+    Security security,
     Path dataDir,
     String logLevel) {
 
-  public record Api(String host, int port, long maxBodyBytes, List<String> corsOrigins, long requestTimeoutMs) {}
+  public record Api(String host, int port, long maxBodyBytes, List<String> corsOrigins, boolean corsAllowCredentials,
+      long requestTimeoutMs) {}
 
   /** {@code url} is null when the embedded PostgreSQL is to be used. */
   public record Database(String url, int poolMaxSize, int connectTimeoutMs) {}
@@ -38,7 +40,7 @@ public record AppConfig(
 
   public record Index(int m, int efConstruction, int efSearch, int snapshotIntervalSeconds) {}
 
-  public record WebSocket(int maxInFlight, int maxFrameBytes) {}
+  public record WebSocket(int maxInFlight, int maxFrameBytes, int maxConnectionsPerKey) {}
 
   /** The enrollment quality gate and the duplicate-identity check. */
   public record Enrollment(dev.facerec.quality.QualityGate gate, boolean duplicateCheck) {}
@@ -49,8 +51,51 @@ public record AppConfig(
    */
   public record Recognition(double minMargin, boolean flipAugment) {}
 
-  /** A copy safe to log: the database password is replaced by {@code ***}. */
+  /**
+   * Authentication, transport and abuse limits. {@code adminApiKey} is a secret: it comes only from
+   * {@code ADMIN_API_KEY} or {@code ADMIN_API_KEY_FILE} and {@link #toString()} never shows it.
+   */
+  public record Security(
+      Tls tls,
+      String adminApiKey,
+      Jwt jwt,
+      RateLimits rateLimits,
+      boolean docsRequireAuth,
+      boolean metricsRequireAuth,
+      int keyCacheSeconds) {
+    @Override
+    public String toString() {
+      return "Security[tls=" + tls + ", adminApiKey=" + (adminApiKey == null ? "unset" : "***") + ", jwt=" + jwt
+          + ", rateLimits=" + rateLimits + ", docsRequireAuth=" + docsRequireAuth + ", metricsRequireAuth=" + metricsRequireAuth + ", keyCacheSeconds="
+          + keyCacheSeconds + "]";
+    }
+  }
+
+  /** PEM files; all null with {@code allowPlainHttp} for plain HTTP. {@code clientCaFile} turns on mutual TLS. */
+  public record Tls(Path certFile, Path keyFile, Path clientCaFile, boolean allowPlainHttp) {
+    public boolean enabled() {
+      return certFile != null;
+    }
+  }
+
+  /** JWT verification; {@link #enabled()} once a public key or a JWKS file is configured. */
+  public record Jwt(List<Path> publicKeyFiles, Path jwksFile, String issuer, List<String> audience, String rolesClaim,
+      String collectionClaim, int leewaySeconds, int queryTokenMaxTtlSeconds) {
+    public boolean enabled() {
+      return !publicKeyFiles.isEmpty() || jwksFile != null;
+    }
+  }
+
+  /**
+   * Requests per {@code windowSeconds}: per key by role (a key with several roles gets the largest), per
+   * client address for requests without credentials; after {@code authFailuresBeforeBackoff} failed
+   * authentications an address waits 1, 2, 4... seconds, up to {@code maxBackoffSeconds}.
+   */
+  public record RateLimits(int windowSeconds, Map<String, Integer> perRole, int anonymous, int authFailuresBeforeBackoff,
+      int maxBackoffSeconds) {}
+
+  /** A copy safe to log: the database password and the admin key are replaced by {@code ***}. */
   public String masked() {
-    return toString().replaceAll("(://[^:/@]+:)[^@]*@", "$1***@");
+    return toString().replaceAll("(://[^:/@]+:)[^@]*@", "$1***@").replaceAll("(?i)(password=)[^&,\\]]*", "$1***");
   }
 }

@@ -101,7 +101,10 @@ public final class ConfigLoader {
     if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
       throw bad("LOG_LEVEL", level, "one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
-    String dbUrl = text("DATABASE_URL", "database.url", "");
+    String dbUrl = secret("DATABASE_URL");
+    if (dbUrl == null) {
+      dbUrl = text("DATABASE_URL", "database.url", "");
+    }
     if (!dbUrl.isBlank() && !dbUrl.matches("^(postgres|postgresql|jdbc:postgresql)://.+")) {
       throw bad("DATABASE_URL", maskUrl(dbUrl), "postgres://user:password@host:port/database[?sslmode=...]");
     }
@@ -116,12 +119,17 @@ public final class ConfigLoader {
       }
       origins.add(t);
     }
+    boolean corsCredentials = bool("CORS_ALLOW_CREDENTIALS", "api.corsAllowCredentials", false);
+    if (corsCredentials && origins.contains("*")) {
+      throw bad("CORS_ORIGINS", "*", "explicit origins: '*' is refused while CORS_ALLOW_CREDENTIALS=true");
+    }
     return new AppConfig(
         new AppConfig.Api(
             text("API_HOST", "api.host", "0.0.0.0"),
             integer("API_PORT", "api.port", 8000, 0, 65535),
             longValue("MAX_BODY_BYTES", "api.maxBodyBytes", 10L << 20, 1024, 1L << 31),
             List.copyOf(origins),
+            corsCredentials,
             longValue("REQUEST_TIMEOUT_MS", "api.requestTimeoutMs", 30_000, 100, 600_000)),
         new AppConfig.Database(
             dbUrl.isBlank() ? null : dbUrl,
@@ -146,7 +154,8 @@ public final class ConfigLoader {
             integer("INDEX_SNAPSHOT_INTERVAL_S", "index.snapshotIntervalSeconds", 60, 0, 86_400)),
         new AppConfig.WebSocket(
             integer("WS_MAX_IN_FLIGHT", "websocket.maxInFlight", 2, 1, 64),
-            integer("WS_MAX_FRAME_BYTES", "websocket.maxFrameBytes", 4 << 20, 1024, 64 << 20)),
+            integer("WS_MAX_FRAME_BYTES", "websocket.maxFrameBytes", 4 << 20, 1024, 64 << 20),
+            integer("WS_MAX_CONNECTIONS_PER_KEY", "websocket.maxConnectionsPerKey", 4, 1, 10_000)),
         new AppConfig.Enrollment(
             new dev.facerec.quality.QualityGate(
                 integer("QUALITY_MIN_FACE_SIZE", "enrollment.minFaceSize", 40, 0, 4096),
@@ -159,8 +168,103 @@ public final class ConfigLoader {
         new AppConfig.Recognition(
             decimal("MIN_MATCH_MARGIN", "recognition.minMargin", 0, 0, 1),
             bool("FLIP_AUGMENT", "recognition.flipAugment", false)),
+        security(),
         Path.of(text("DATA_DIR", "data.dir", "data")),
         level);
+  }
+
+  /** Roles a rate limit is configured for, with their variables and defaults (requests per window). */
+  public static final Map<String, Integer> ROLE_RATE_DEFAULTS = Map.of("admin", 600, "enroll", 600, "recognize", 1200,
+      "detect", 1200);
+
+  private AppConfig.Security security() {
+    Path cert = file("TLS_CERT_FILE", "tls.certFile");
+    Path key = file("TLS_KEY_FILE", "tls.keyFile");
+    Path clientCa = file("TLS_CLIENT_CA_FILE", "tls.clientCaFile");
+    if ((cert == null) != (key == null)) {
+      throw bad(cert == null ? "TLS_CERT_FILE" : "TLS_KEY_FILE", "", "both TLS_CERT_FILE and TLS_KEY_FILE (PEM), or neither");
+    }
+    if (clientCa != null && cert == null) {
+      throw bad("TLS_CLIENT_CA_FILE", clientCa.toString(), "to be set only with TLS_CERT_FILE and TLS_KEY_FILE");
+    }
+    AppConfig.Tls tls = new AppConfig.Tls(cert, key, clientCa, bool("ALLOW_PLAIN_HTTP", "tls.allowPlainHttp", false));
+
+    String adminKey = secret("ADMIN_API_KEY");
+    if (adminKey != null && (adminKey.length() < 32 || adminKey.length() > 256 || !adminKey.matches("[\\x21-\\x7e]+"))) {
+      throw new ConfigException("invalid configuration: ADMIN_API_KEY (value hidden) expected 32 to 256 printable"
+          + " characters without spaces, e.g. made by `keys create` or `openssl rand -base64 32`");
+    }
+
+    List<Path> pems = new ArrayList<>();
+    for (String f : text("JWT_PUBLIC_KEY_FILES", "jwt.publicKeyFiles", "").split(",")) {
+      if (!f.isBlank()) {
+        pems.add(readable("JWT_PUBLIC_KEY_FILES", f.trim()));
+      }
+    }
+    Path jwks = file("JWT_JWKS_FILE", "jwt.jwksFile");
+    List<String> audience = new ArrayList<>();
+    for (String a : text("JWT_AUDIENCE", "jwt.audience", "").split(",")) {
+      if (!a.isBlank()) {
+        audience.add(a.trim());
+      }
+    }
+    AppConfig.Jwt jwt = new AppConfig.Jwt(List.copyOf(pems), jwks, text("JWT_ISSUER", "jwt.issuer", ""), List.copyOf(audience),
+        text("JWT_ROLES_CLAIM", "jwt.rolesClaim", "roles"), text("JWT_COLLECTION_CLAIM", "jwt.collectionClaim", "collection"),
+        integer("JWT_LEEWAY_S", "jwt.leewaySeconds", 30, 0, 600),
+        integer("WS_TOKEN_MAX_TTL_S", "jwt.queryTokenMaxTtlSeconds", 300, 10, 3600));
+    if (jwt.enabled() && jwt.issuer().isBlank()) {
+      throw bad("JWT_ISSUER", "", "the issuer every token must carry (required with JWT_PUBLIC_KEY_FILES or JWT_JWKS_FILE)");
+    }
+    if (jwt.enabled() && jwt.audience().isEmpty()) {
+      throw bad("JWT_AUDIENCE", "", "the audience tokens must name (required with JWT_PUBLIC_KEY_FILES or JWT_JWKS_FILE)");
+    }
+
+    Map<String, Integer> perRole = new LinkedHashMap<>();
+    ROLE_RATE_DEFAULTS.forEach((role, dflt) -> perRole.put(role,
+        integer("RATE_LIMIT_" + role.toUpperCase(), "rateLimits." + role, dflt, 1, 1_000_000)));
+    AppConfig.RateLimits limits = new AppConfig.RateLimits(
+        integer("RATE_LIMIT_WINDOW_S", "rateLimits.windowSeconds", 60, 1, 3600),
+        Map.copyOf(perRole),
+        integer("RATE_LIMIT_ANONYMOUS", "rateLimits.anonymous", 60, 1, 1_000_000),
+        integer("AUTH_FAILURES_BEFORE_BACKOFF", "rateLimits.authFailuresBeforeBackoff", 5, 1, 10_000),
+        integer("AUTH_BACKOFF_MAX_S", "rateLimits.authBackoffMaxSeconds", 900, 1, 86_400));
+    return new AppConfig.Security(tls, adminKey, jwt, limits, bool("DOCS_REQUIRE_AUTH", "api.docsRequireAuth", false),
+        bool("METRICS_REQUIRE_AUTH", "api.metricsRequireAuth", false),
+        integer("KEY_CACHE_TTL_S", "security.keyCacheSeconds", 10, 0, 300));
+  }
+
+  /**
+   * A secret: the variable itself, or the trimmed contents of the file named by {@code <NAME>_FILE}. Never
+   * read from the YAML file, never echoed in a message.
+   */
+  private String secret(String envName) {
+    String v = env.get(envName);
+    if (v != null && !v.isBlank()) {
+      return v.trim();
+    }
+    String file = env.get(envName + "_FILE");
+    if (file == null || file.isBlank()) {
+      return null;
+    }
+    try {
+      String content = Files.readString(Path.of(file.trim()), StandardCharsets.UTF_8).trim();
+      return content.isEmpty() ? null : content;
+    } catch (IOException | RuntimeException e) {
+      throw bad(envName + "_FILE", file.trim(), "a readable file holding the secret");
+    }
+  }
+
+  private Path file(String envName, String key) {
+    String v = raw(envName, key);
+    return v == null || v.isEmpty() ? null : readable(envName, v);
+  }
+
+  private static Path readable(String envName, String v) {
+    Path p = Path.of(v);
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw bad(envName, v, "a readable file");
+    }
+    return p;
   }
 
   /** The raw value: environment first (an empty variable counts as unset), then the YAML file; else null. */
@@ -244,8 +348,13 @@ public final class ConfigLoader {
         "THRESHOLD_FACEPLUGIN", "THRESHOLD_YUNET_MOBILEFACENET", "THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
         "MAX_IMAGE_PIXELS", "DETECT_MAX_SIDE", "MAX_FACES_PER_IMAGE", "INFERENCE_WORKERS", "INFERENCE_THREADS",
         "INFERENCE_QUEUE_SIZE", "INFERENCE_TIMEOUT_MS", "HNSW_M", "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH",
-        "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "QUALITY_MIN_FACE_SIZE",
-        "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW", "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH",
-        "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT", "DATA_DIR", "LOG_LEVEL");
+        "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "DATA_DIR", "LOG_LEVEL",
+        "DATABASE_URL_FILE", "CORS_ALLOW_CREDENTIALS", "WS_MAX_CONNECTIONS_PER_KEY", "ALLOW_PLAIN_HTTP", "TLS_CERT_FILE",
+        "TLS_KEY_FILE", "TLS_CLIENT_CA_FILE", "ADMIN_API_KEY", "ADMIN_API_KEY_FILE", "JWT_PUBLIC_KEY_FILES", "JWT_JWKS_FILE",
+        "JWT_ISSUER", "JWT_AUDIENCE", "JWT_ROLES_CLAIM", "JWT_COLLECTION_CLAIM", "JWT_LEEWAY_S", "WS_TOKEN_MAX_TTL_S",
+        "RATE_LIMIT_WINDOW_S", "RATE_LIMIT_ADMIN", "RATE_LIMIT_ENROLL", "RATE_LIMIT_RECOGNIZE", "RATE_LIMIT_DETECT",
+        "RATE_LIMIT_ANONYMOUS", "AUTH_FAILURES_BEFORE_BACKOFF", "AUTH_BACKOFF_MAX_S", "DOCS_REQUIRE_AUTH", "KEY_CACHE_TTL_S",
+        "METRICS_REQUIRE_AUTH", "QUALITY_MIN_FACE_SIZE", "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW",
+        "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT");
   }
 }

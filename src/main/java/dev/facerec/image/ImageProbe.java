@@ -70,7 +70,7 @@ public final class ImageProbe {
           "the image is " + w + "x" + h + " pixels; width and height must be at most " + maxDimension);
     }
     if ((long) w * h > maxPixels) {
-      throw new FaceException(Failure.IMAGE_TOO_LARGE,
+      throw new FaceException(Failure.IMAGE_TOO_MANY_PIXELS,
           "the image is " + w + "x" + h + " = " + (long) w * h + " pixels; at most " + maxPixels + " are accepted");
     }
   }

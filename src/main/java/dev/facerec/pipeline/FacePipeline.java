@@ -153,7 +153,7 @@ public final class FacePipeline implements AutoCloseable {
   /**
    * Validates, decodes and detects.
    *
-   * @throws FaceException MISSING_IMAGE, UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE or IMAGE_CORRUPT
+   * @throws FaceException MISSING_IMAGE, UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE, IMAGE_TOO_MANY_PIXELS, IMAGE_CORRUPT or TOO_MANY_FACES
    */
   public Detection detect(byte[] image) {
     Mat bgr = decode(image);
@@ -169,7 +169,9 @@ public final class FacePipeline implements AutoCloseable {
     List<DetectedFace> faces = new ArrayList<>(detector.detect(bgr));
     faces.sort(Comparator.comparingDouble(DetectedFace::score).reversed());
     if (faces.size() > options.maxFaces()) {
-      faces = new ArrayList<>(faces.subList(0, options.maxFaces()));
+      // A crowd would cost one embedding and one search per face: refuse rather than work without bound.
+      throw new FaceException(Failure.TOO_MANY_FACES, "the image holds " + faces.size()
+          + " faces; at most " + options.maxFaces() + " are processed per image");
     }
     if (refiner != null) {
       faces.replaceAll(f -> refiner.refine(bgr, f));

@@ -6,7 +6,7 @@ package dev.facerec.pipeline;
  * @param maxImageDimension largest accepted image width or height (IMAGE_TOO_LARGE above)
  * @param maxPixels largest accepted width * height
  * @param detectMaxSide images are downscaled so their long side is at most this before detection
- * @param maxFaces at most this many faces (best scores) are returned per image
+ * @param maxFaces an image with more faces is refused with TOO_MANY_FACES
  * @param intraOpThreads ONNX Runtime threads per session
  * @param flipAugment embed each face and its mirror image and use the normalised sum
  * @param refineLandmarks replace the detector's own landmarks by the 68-point model's (see {@link FacePipeline#open})

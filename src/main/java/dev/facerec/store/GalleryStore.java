@@ -522,7 +522,7 @@ public final class GalleryStore {
 
   // ---- failures
 
-  private static <T> Future<T> translate(Throwable t) {
+  static <T> Future<T> translate(Throwable t) {
     return Future.failedFuture(toFaceException(t));
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.facerec.app.Service;
 import dev.facerec.config.AppConfig;
 import dev.facerec.config.ConfigLoader;
+import dev.facerec.security.ApiKeys;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.Images;
 import dev.facerec.testing.TestData;
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 abstract class ApiTestBase {
   static final String PG = "127.0.0.1:5432/test";
   static final int IDENTITIES = 20;
+  /** The harness's admin key, given to the service as ADMIN_API_KEY on its first start. */
+  static final String ADMIN_KEY = ApiKeys.generate();
 
   final String profile;
   final String schema;
@@ -61,6 +64,8 @@ abstract class ApiTestBase {
     Map<String, String> env = new HashMap<>();
     env.put("API_HOST", "127.0.0.1");
     env.put("API_PORT", "0");
+    env.put("ALLOW_PLAIN_HTTP", "true");
+    env.put("ADMIN_API_KEY", ADMIN_KEY);
     env.put("DATABASE_URL", "postgres://postgres@" + PG + "?schema=" + schema);
     env.put("MODEL_PROFILE", profile);
     env.put("MODELS_DIR", modelsDir.toString());
@@ -74,7 +79,7 @@ abstract class ApiTestBase {
   void startService() {
     AppConfig config = ConfigLoader.load(env());
     service = Service.start(config);
-    http = new Http(service.port());
+    http = new Http(service.port(), ADMIN_KEY);
   }
 
   @BeforeAll
@@ -104,12 +109,15 @@ abstract class ApiTestBase {
 
   @Test
   @Order(1)
-  @DisplayName("health reports models, database and index up")
+  @DisplayName("health details report models, database and index up; liveness reveals nothing")
   void healthIsUp() {
-    Http.Res r = http.get("/api/v1/health");
+    Http.Res r = http.get("/api/v1/health/details");
     assertEquals(200, r.status(), r.toString());
     assertEquals("UP", r.json().getString("status"));
     assertEquals(3, r.json().getJsonArray("checks").size());
+    Http.Res live = http.anonymous().get("/api/v1/health");
+    assertEquals(200, live.status(), live.toString());
+    assertEquals(new JsonObject().put("status", "UP"), live.json());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.facerec.api;
 
+import dev.facerec.security.ApiKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +37,7 @@ import org.opencv.imgproc.Imgproc;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DecisionsIT {
+  private static final String ADMIN_KEY = ApiKeys.generate();
   private static final String PROFILE = "yunet-mobilefacenet";
   private final String schema = "decisions_" + Long.toHexString(System.nanoTime());
   private Service service;
@@ -48,13 +50,15 @@ class DecisionsIT {
     Map<String, String> env = new HashMap<>();
     env.put("API_HOST", "127.0.0.1");
     env.put("API_PORT", "0");
+    env.put("ALLOW_PLAIN_HTTP", "true");
+    env.put("ADMIN_API_KEY", ADMIN_KEY);
     env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?schema=" + schema);
     env.put("MODEL_PROFILE", PROFILE);
     env.put("MODELS_DIR", TestData.modelsDir(PROFILE).toString());
     env.put("DATA_DIR", Files.createTempDirectory("decisions").toString());
     env.put("INFERENCE_WORKERS", "1");
     service = Service.start(ConfigLoader.load(env));
-    http = new Http(service.port());
+    http = new Http(service.port(), ADMIN_KEY);
     // LFW photos often show a second person at the border, or are blurred; enrollment rightly refuses
     // those, so these tests use people with at least three images that a scratch subject accepts.
     people = new java.util.ArrayList<>();

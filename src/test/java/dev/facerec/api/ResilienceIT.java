@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.facerec.app.Service;
 import dev.facerec.config.ConfigLoader;
+import dev.facerec.security.ApiKeys;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.TestData;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
@@ -29,10 +31,14 @@ import org.junit.jupiter.api.Test;
 /** Overload, a database that goes away, and the detection WebSocket, all provoked for real. */
 class ResilienceIT {
 
+  private static final String ADMIN_KEY = ApiKeys.generate();
+
   private static Map<String, String> env(Path models, Path data, String dbUrl) {
     Map<String, String> env = new HashMap<>();
     env.put("API_HOST", "127.0.0.1");
     env.put("API_PORT", "0");
+    env.put("ALLOW_PLAIN_HTTP", "true");
+    env.put("ADMIN_API_KEY", ADMIN_KEY);
     env.put("DATABASE_URL", dbUrl);
     env.put("MODEL_PROFILE", "yunet-mobilefacenet");
     env.put("MODELS_DIR", models.toString());
@@ -51,7 +57,7 @@ class ResilienceIT {
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(data.resolve("external-pg")).setCleanDataDirectory(true).start()) {
       String url = "postgres://postgres@127.0.0.1:" + pg.getPort() + "/postgres";
       try (Service service = Service.start(ConfigLoader.load(env(models, data.resolve("node"), url)))) {
-        Http http = new Http(service.port());
+        Http http = new Http(service.port(), ADMIN_KEY);
         byte[] image = Files.readAllBytes(TestData.faces().resolve("groups/faceonnx_selfie2.jpg"));
         ExecutorService pool = Executors.newFixedThreadPool(12);
         List<Future<Http.Res>> all = new ArrayList<>();
@@ -79,7 +85,7 @@ class ResilienceIT {
         Http.Res down = http.postJson("/api/v1/subjects", "{\"name\":\"after\"}");
         assertEquals(503, down.status(), down.toString());
         assertEquals("DATABASE_UNAVAILABLE", down.errorCode());
-        Http.Res health = http.get("/api/v1/health");
+        Http.Res health = http.get("/api/v1/health/details");
         assertEquals(503, health.status(), health.toString());
         assertTrue(health.body().contains("database"));
       }
@@ -98,7 +104,8 @@ class ResilienceIT {
     try (Service service = Service.start(ConfigLoader.load(env))) {
       byte[] frame = Files.readAllBytes(TestData.faces().resolve("groups/faceapi_bbt1.jpg"));
       List<JsonObject> replies = new CopyOnWriteArrayList<>();
-      WebSocket ws = client.createWebSocketClient().connect(service.port(), "127.0.0.1", "/ws/detect")
+      WebSocket ws = client.createWebSocketClient().connect(new WebSocketConnectOptions().setPort(service.port())
+              .setHost("127.0.0.1").setURI("/ws/detect").addHeader("X-API-Key", ADMIN_KEY))
           .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       ws.textMessageHandler(t -> replies.add(new JsonObject(t)));
       int frames = 10;

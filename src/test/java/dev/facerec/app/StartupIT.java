@@ -1,5 +1,6 @@
 package dev.facerec.app;
 
+import dev.facerec.security.ApiKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,11 +20,14 @@ import org.junit.jupiter.api.Test;
 
 /** What the service refuses at start: missing or wrong model files, and a gallery made by another model. */
 class StartupIT {
+  private static final String ADMIN_KEY = ApiKeys.generate();
 
   private static Map<String, String> env(String profile, Path models, Path data, String schema) {
     Map<String, String> env = new HashMap<>();
     env.put("API_HOST", "127.0.0.1");
     env.put("API_PORT", "0");
+    env.put("ALLOW_PLAIN_HTTP", "true");
+    env.put("ADMIN_API_KEY", ADMIN_KEY);
     env.put("MODEL_PROFILE", profile);
     env.put("MODELS_DIR", models.toString());
     env.put("DATA_DIR", data.toString());
@@ -57,7 +61,7 @@ class StartupIT {
     Path data = Files.createTempDirectory("startup");
     try {
       try (Service yunet = Service.start(ConfigLoader.load(env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"), data, schema)))) {
-        Http http = new Http(yunet.port());
+        Http http = new Http(yunet.port(), ADMIN_KEY);
         String id = http.postJson("/api/v1/subjects", "{\"name\":\"s\"}").json().getString("id");
         Http.Res r = http.postFile("/api/v1/subjects/" + id + "/faces", Files.readAllBytes(TestData.lfwIdentities(2).get(0).get(0)));
         assertEquals(201, r.status(), r.toString());

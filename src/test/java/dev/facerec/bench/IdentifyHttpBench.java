@@ -1,5 +1,6 @@
 package dev.facerec.bench;
 
+import dev.facerec.security.ApiKeys;
 import dev.facerec.app.Service;
 import dev.facerec.config.ConfigLoader;
 import dev.facerec.testing.Http;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Args: {@code [subjects=1000] [clients=8] [requests=400] [profile=yunet-mobilefacenet] [workers=2]}.
  */
 public final class IdentifyHttpBench {
+  private static final String ADMIN_KEY = ApiKeys.generate();
   public static void main(String[] args) throws Exception {
     int subjects = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int clients = args.length > 1 ? Integer.parseInt(args[1]) : 8;
@@ -36,6 +38,8 @@ public final class IdentifyHttpBench {
     Map<String, String> env = new HashMap<>();
     env.put("API_HOST", "127.0.0.1");
     env.put("API_PORT", "0");
+    env.put("ALLOW_PLAIN_HTTP", "true");
+    env.put("ADMIN_API_KEY", ADMIN_KEY);
     env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?schema=" + schema);
     env.put("MODEL_PROFILE", profile);
     env.put("MODELS_DIR", TestData.modelsDir(profile).toString());
@@ -43,10 +47,11 @@ public final class IdentifyHttpBench {
     env.put("INFERENCE_WORKERS", workers);
     env.put("INFERENCE_QUEUE_SIZE", "64");
     env.put("LOG_LEVEL", "WARN");
+    env.put("RATE_LIMIT_ADMIN", "1000000"); // the benchmark measures throughput, not the limiter
     env.putAll(System.getenv().entrySet().stream().filter(e -> e.getKey().startsWith("BENCH_"))
         .collect(java.util.stream.Collectors.toMap(e -> e.getKey().substring(6), Map.Entry::getValue)));
     try (Service service = Service.start(ConfigLoader.load(env))) {
-      Http http = new Http(service.port());
+      Http http = new Http(service.port(), ADMIN_KEY);
       List<Path> probes = new ArrayList<>();
       int enrolled = 0;
       long t0 = System.nanoTime();
@@ -79,7 +84,7 @@ public final class IdentifyHttpBench {
       List<Future<?>> fs = new ArrayList<>();
       long start = System.nanoTime();
       for (int c = 0; c < clients; c++) {
-        Http client = new Http(service.port());
+        Http client = new Http(service.port(), ADMIN_KEY);
         fs.add(pool.submit(() -> {
           for (int i; (i = next.getAndIncrement()) < requests; ) {
             long s = System.nanoTime();

@@ -156,7 +156,7 @@ class ImageProbeTest {
   @Test
   void refusesTooManyPixelsEvenWhenEachSideFits() {
     FaceException e = assertThrows(FaceException.class, () -> ImageProbe.probe(pngHeader(1000, 1000), 1920, 500_000));
-    assertEquals(Failure.IMAGE_TOO_LARGE, e.failure());
+    assertEquals(Failure.IMAGE_TOO_MANY_PIXELS, e.failure());
     assertTrue(e.getMessage().contains("500000"), e.getMessage());
     // 2000 > 1920 on one side only
     assertEquals(Failure.IMAGE_TOO_LARGE, failureOf(encode(".jpg", 2000, 10)));

@@ -13,18 +13,62 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
-/** A small blocking HTTP client for API tests against a real server on 127.0.0.1. */
+/**
+ * A small blocking HTTP client for API tests against a real server on 127.0.0.1. It sends its default
+ * headers (usually {@code X-API-Key}) with every request; {@link #withKey}, {@link #withHeader} and
+ * {@link #anonymous} make copies with other credentials.
+ */
 public final class Http {
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client;
   private final String base;
+  private final Map<String, String> headers;
 
   public Http(int port) {
-    this.base = "http://127.0.0.1:" + port;
+    this(port, null);
+  }
+
+  /** Plain HTTP, sending {@code X-API-Key: apiKey} unless it is null. */
+  public Http(int port, String apiKey) {
+    this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), "http://127.0.0.1:" + port,
+        apiKey == null ? Map.of() : Map.of("X-API-Key", apiKey));
+  }
+
+  public Http(HttpClient client, String base, Map<String, String> headers) {
+    this.client = client;
+    this.base = base;
+    this.headers = Map.copyOf(headers);
+  }
+
+  public Http withKey(String apiKey) {
+    return new Http(client, base, Map.of("X-API-Key", apiKey));
+  }
+
+  /** Only this header as credential (e.g. {@code Authorization: Bearer <jwt>}). */
+  public Http withHeader(String name, String value) {
+    return new Http(client, base, Map.of(name, value));
+  }
+
+  public Http anonymous() {
+    return new Http(client, base, Map.of());
+  }
+
+  /** Any method; {@code body} null for none. */
+  public Res send(String method, String path, String contentType, byte[] body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    return send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
   public record Res(int status, String body, Map<String, java.util.List<String>> headers) {
     public JsonObject json() {
       return new JsonObject(body);
+    }
+
+    public String header(String name) {
+      return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).findFirst()
+          .map(e -> e.getValue().get(0)).orElse(null);
     }
 
     public String errorCode() {
@@ -90,7 +134,8 @@ public final class Http {
     return postFiles(path, m);
   }
 
-  private Res send(HttpRequest.Builder b) {
+  public Res send(HttpRequest.Builder b) {
+    headers.forEach(b::setHeader);
     try {
       HttpResponse<String> r = client.send(b.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
       return new Res(r.statusCode(), r.body(), r.headers().map());

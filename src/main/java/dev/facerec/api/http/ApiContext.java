@@ -2,11 +2,12 @@ package dev.facerec.api.http;
 
 import dev.facerec.config.AppConfig;
 import dev.facerec.pipeline.InferenceClient;
+import dev.facerec.security.Security;
 import dev.facerec.store.GalleryStore;
 
 /**
  * What the HTTP and WebSocket handlers share on one node: the store, the inference client (one bounded
- * queue per node), the active recognizer and its decision threshold.
+ * queue per node), the active recognizer and its decision threshold, and the node's security state.
  */
 public record ApiContext(
     AppConfig config,
@@ -18,4 +19,5 @@ public record ApiContext(
     double threshold,
     String thresholdSource,
     dev.facerec.model.ThresholdPolicy thresholds,
-    dev.facerec.metrics.RecognitionMetrics metrics) {}
+    dev.facerec.metrics.RecognitionMetrics metrics,
+    Security security) {}

@@ -54,7 +54,9 @@ public final class Errors {
   /** Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL (logged). */
   public static void fail(RoutingContext ctx, Throwable t) {
     if (t instanceof FaceException fe) {
-      if (fe.failure().httpStatus() >= 500) {
+      if (fe.failure() == Failure.INTERNAL && fe.getCause() != null) {
+        LOG.error("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage(), fe.getCause());
+      } else if (fe.failure().httpStatus() >= 500) {
         LOG.warn("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage());
       }
       send(ctx, fe.failure(), fe.getMessage(), fe.details());

@@ -3,11 +3,15 @@ package dev.facerec.api.http;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import dev.facerec.config.AppConfig;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Serves the REST API and the detection WebSocket. Several instances share the port. */
+/** Serves the REST API and the detection WebSocket, over HTTPS when configured (mutual TLS with a client CA). Several instances share the port. */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
   private final ApiContext api;
@@ -19,13 +23,24 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // Frames up to twice the limit reach the handler, which answers WS_FRAME_TOO_LARGE; beyond, Netty closes (1009).
+    int hardFrameLimit = (int) Math.min(Integer.MAX_VALUE, 2L * api.config().websocket().maxFrameBytes());
     HttpServerOptions options = new HttpServerOptions()
         .setHost(api.config().api().host())
         .setPort(api.config().api().port())
         .setCompressionSupported(true)
-        .setMaxWebSocketFrameSize(api.config().websocket().maxFrameBytes())
-        .setMaxWebSocketMessageSize(api.config().websocket().maxFrameBytes())
+        .setMaxWebSocketFrameSize(hardFrameLimit)
+        .setMaxWebSocketMessageSize(hardFrameLimit)
         .setIdleTimeout(120);
+    AppConfig.Tls tls = api.config().security().tls();
+    if (tls.enabled()) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(tls.certFile().toString()).setKeyPath(tls.keyFile().toString()));
+      if (tls.clientCaFile() != null) {
+        options.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaFile().toString()))
+            .setClientAuth(ClientAuth.REQUIRED);
+      }
+    }
     server = vertx.createHttpServer(options).requestHandler(ApiRouter.create(vertx, api));
     return server.listen().onSuccess(s -> LOG.debug("HTTP listening on {}:{}", api.config().api().host(), s.actualPort()));
   }

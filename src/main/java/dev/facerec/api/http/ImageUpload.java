@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.Map;
@@ -85,7 +86,9 @@ public final class ImageUpload {
       upload.handler(chunk -> {
         total[0] += chunk.length();
         if (total[0] > maxBytes) {
-          tooLarge(req, maxBytes).onFailure(promise::tryFail);
+          if (total[0] - chunk.length() <= maxBytes) { // once, when the limit is first passed
+            tooLarge(req, maxBytes).onFailure(promise::tryFail);
+          }
           return;
         }
         buf.appendBuffer(chunk);
@@ -109,13 +112,25 @@ public final class ImageUpload {
     return promise.future();
   }
 
+  /** What an HTTP/2 stream may still send after its 413 before it is reset: read and dropped, never kept. */
+  private static final long HTTP2_DRAIN_LIMIT = 256L << 20;
+
   private static <T> Future<T> tooLarge(HttpServerRequest req, long maxBytes) {
-    req.pause();
-    // Stop reading: a client sending 100 MB must not make us receive 100 MB. Once the 413 is written the
-    // connection is closed, since the rest of the body will never be read.
-    if (req.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
-      req.response().endHandler(v -> req.response().reset(8)); // CANCEL this stream only
+    // A client sending 100 MB must not make us keep 100 MB; nor may it wait forever on a paused body.
+    if (req.version() == HttpVersion.HTTP_2) {
+      // HTTP/2 clients (the JDK's among them) finish their upload before reading the answer, and closing the
+      // connection would kill its other streams: drop the rest as it arrives, up to a bound, then reset the stream.
+      long[] dropped = {0};
+      req.handler(chunk -> {
+        dropped[0] += chunk.length();
+        if (dropped[0] > HTTP2_DRAIN_LIMIT) {
+          req.response().reset(8); // CANCEL
+        }
+      });
+      req.resume();
     } else {
+      // HTTP/1.x: stop reading and close the connection once the 413 is written.
+      req.pause();
       req.response().putHeader("Connection", "close");
       req.response().endHandler(v -> req.connection().close());
     }

@@ -43,7 +43,7 @@ final class RecognitionHandlers {
 
   void identify(RoutingContext ctx) {
     String requestId = Errors.requestId(ctx);
-    String collection = Params.collection(ctx);
+    String collection = Guards.collection(ctx, ctx.request().getParam("collection"));
     int limit = Params.intParam(ctx, "limit", 5, 1, 100);
     FaceSelection selection = Params.bool(ctx, "largestOnly", false) ? FaceSelection.LARGEST : FaceSelection.ALL;
     Future<Decisions.Policy> policy = decisions.resolve(ctx, collection);

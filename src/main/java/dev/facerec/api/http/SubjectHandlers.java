@@ -40,7 +40,7 @@ final class SubjectHandlers {
   void create(RoutingContext ctx) {
     JsonObject body = jsonBody(ctx);
     String name = name(body.getValue("name"), true);
-    String collection = Params.collection(stringField(body, "collection"));
+    String collection = Guards.collection(ctx, stringField(body, "collection"));
     JsonObject metadata = metadata(body.getValue("metadata"));
     store.createSubject(collection, name, metadata)
         .onSuccess(s -> ctx.response().setStatusCode(201)
@@ -50,7 +50,7 @@ final class SubjectHandlers {
   }
 
   void list(RoutingContext ctx) {
-    String collection = Params.collection(ctx);
+    String collection = Guards.collection(ctx, ctx.request().getParam("collection"));
     int page = Params.intParam(ctx, "page", 1, 1, 1_000_000);
     int size = Params.intParam(ctx, "size", 50, 1, 500);
     store.listSubjects(collection, page - 1, size)
@@ -65,7 +65,7 @@ final class SubjectHandlers {
 
   void get(RoutingContext ctx) {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
-    store.getSubject(id).onSuccess(s -> json(ctx, 200, s.toJson())).onFailure(t -> Errors.fail(ctx, t));
+    store.getSubject(id).map(s -> Guards.visible(ctx, s)).onSuccess(s -> json(ctx, 200, s.toJson())).onFailure(t -> Errors.fail(ctx, t));
   }
 
   void patch(RoutingContext ctx) {
@@ -76,13 +76,16 @@ final class SubjectHandlers {
     if (name == null && metadata == null) {
       throw new FaceException(Failure.INVALID_REQUEST, "nothing to change: send 'name' and/or 'metadata'");
     }
-    store.updateSubject(id, name, metadata).onSuccess(s -> json(ctx, 200, s.toJson())).onFailure(t -> Errors.fail(ctx, t));
+    store.getSubject(id).map(s -> Guards.visible(ctx, s))
+        .compose(s -> store.updateSubject(id, name, metadata)).onSuccess(s -> json(ctx, 200, s.toJson())).onFailure(t -> Errors.fail(ctx, t));
   }
 
   void delete(RoutingContext ctx) {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
-    store.getSubject(id)
-        .compose(s -> store.deleteSubject(id).compose(faceIds -> removeFromIndex(s.collection(), faceIds)))
+    store.getSubject(id).map(s -> Guards.visible(ctx, s))
+        .compose(s -> store.deleteSubject(id).compose(faceIds -> removeFromIndex(s.collection(), faceIds)
+            .compose(v -> audit(ctx, "subject.delete", id.toString(), new JsonObject()
+                .put("collection", s.collection()).put("faces", faceIds.size())))))
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
         .onFailure(t -> Errors.fail(ctx, t));
   }
@@ -91,8 +94,8 @@ final class SubjectHandlers {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
     String requestId = Errors.requestId(ctx);
     boolean allowDuplicate = Params.bool(ctx, "allowDuplicate", false);
-    ctx.request().pause(); // the body is read only once the subject is known to exist
-    store.getSubject(id)
+    ctx.request().pause(); // the body is read only once the subject is known to exist and visible
+    store.getSubject(id).map(s -> Guards.visible(ctx, s))
         .compose(subject -> ImageUpload.read(ctx, api.config().api().maxBodyBytes(), "file")
             .compose(images -> {
               byte[] image = images.get("file");
@@ -179,7 +182,8 @@ final class SubjectHandlers {
 
   void listFaces(RoutingContext ctx) {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
-    store.listFaces(id)
+    store.getSubject(id).map(s -> Guards.visible(ctx, s))
+        .compose(s -> store.listFaces(id))
         .onSuccess(list -> {
           JsonArray items = new JsonArray();
           list.forEach(f -> items.add(f.toJson()));
@@ -191,10 +195,17 @@ final class SubjectHandlers {
   void deleteFace(RoutingContext ctx) {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
     UUID faceId = Params.id(ctx, "faceId", Failure.FACE_NOT_FOUND);
-    store.getSubject(id)
-        .compose(s -> store.deleteFace(id, faceId).compose(v -> removeFromIndex(s.collection(), List.of(faceId))))
+    store.getSubject(id).map(s -> Guards.visible(ctx, s))
+        .compose(s -> store.deleteFace(id, faceId).compose(v -> removeFromIndex(s.collection(), List.of(faceId)))
+            .compose(v -> audit(ctx, "face.delete", faceId.toString(), new JsonObject()
+                .put("subjectId", id.toString()).put("collection", s.collection()))))
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
         .onFailure(t -> Errors.fail(ctx, t));
+  }
+
+  /** Who deleted what: ids only, never names or biometric data. */
+  private Future<Void> audit(RoutingContext ctx, String action, String target, JsonObject details) {
+    return store.audit(Guards.principal(ctx).id(), action, target, details);
   }
 
   /** The delete call returns only once the faces have left the index. */

@@ -2,6 +2,9 @@ package dev.facerec.api.ws;
 
 import dev.facerec.api.http.ApiContext;
 import dev.facerec.api.http.Errors;
+import dev.facerec.api.http.Guards;
+import dev.facerec.security.Principal;
+import dev.facerec.security.Security;
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
 import io.vertx.core.buffer.Buffer;
@@ -10,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,21 +21,54 @@ import org.slf4j.LoggerFactory;
  * {@code /ws/detect}: each binary message is an image frame; each gets one JSON reply with its sequence
  * number, the faces and the time taken. At most {@code WS_MAX_IN_FLIGHT} frames per connection are being
  * processed; further frames are dropped at once and the reply says so, so a fast sender cannot make the
- * server queue without bound.
+ * server queue without bound. Frames over {@code WS_MAX_FRAME_BYTES} are answered WS_FRAME_TOO_LARGE (the
+ * server closes the connection, status 1009, beyond twice that). Each credential may hold
+ * {@code WS_MAX_CONNECTIONS_PER_KEY} sockets; a revoked or expired credential's sockets are closed (1008).
  */
 public final class DetectSocket {
   private static final Logger LOG = LoggerFactory.getLogger(DetectSocket.class);
+  /** WebSocket close status 1008: the credential is no longer valid. */
+  static final short POLICY_VIOLATION = 1008;
   private final ApiContext api;
 
   public DetectSocket(ApiContext api) {
     this.api = api;
   }
 
+  /** Runs behind the DETECT guard: the caller is known; its open sockets are counted and closed on revocation. */
   public void upgrade(RoutingContext ctx) {
     String requestId = Errors.requestId(ctx);
+    Principal principal = Guards.principal(ctx);
+    Security security = api.security();
+    AtomicReference<ServerWebSocket> socket = new AtomicReference<>();
+    Runnable close = () -> {
+      ServerWebSocket ws = socket.get();
+      if (ws != null && !ws.isClosed()) {
+        ws.close(POLICY_VIOLATION, "credential revoked or expired");
+      }
+    };
+    if (!security.openSocket(principal, close)) {
+      Errors.send(ctx, Failure.WS_CONNECTION_LIMIT, "this credential already holds "
+          + api.config().websocket().maxConnectionsPerKey() + " open WebSockets");
+      return;
+    }
     ctx.request().toWebSocket()
-        .onSuccess(ws -> serve(ws, requestId))
+        .onSuccess(ws -> {
+          socket.set(ws);
+          ws.closeHandler(v -> security.closedSocket(principal, close));
+          if (security.revokedHere(principal.keyId())) {
+            close.run(); // revoked while the upgrade was under way
+            return;
+          }
+          if (principal.expiresAtEpochSeconds() > 0) {
+            long ms = Math.max(1, principal.expiresAtEpochSeconds() * 1000 - System.currentTimeMillis());
+            long timer = ctx.vertx().setTimer(ms, id -> close.run());
+            ws.endHandler(v -> ctx.vertx().cancelTimer(timer));
+          }
+          serve(ws, requestId);
+        })
         .onFailure(t -> {
+          security.closedSocket(principal, close);
           if (!ctx.response().ended()) {
             Errors.send(ctx, Failure.INVALID_REQUEST, "a WebSocket upgrade is required on /ws/detect");
           }
@@ -50,10 +87,17 @@ public final class DetectSocket {
   }
 
   private void onFrame(ServerWebSocket ws, Buffer frame, long seq, AtomicInteger inFlight, int maxInFlight, String connectionId) {
+    int maxBytes = api.config().websocket().maxFrameBytes();
+    if (frame.length() > maxBytes) {
+      write(ws, new JsonObject().put("seq", seq).put("dropped", true)
+          .put("error", new JsonObject().put("code", Failure.WS_FRAME_TOO_LARGE.name())
+              .put("message", "the frame is " + frame.length() + " bytes; at most " + maxBytes + " are accepted")));
+      return;
+    }
     if (inFlight.incrementAndGet() > maxInFlight) {
       inFlight.decrementAndGet();
       write(ws, new JsonObject().put("seq", seq).put("dropped", true)
-          .put("error", new JsonObject().put("code", Failure.OVERLOADED.name())
+          .put("error", new JsonObject().put("code", Failure.WS_TOO_MANY_IN_FLIGHT.name())
               .put("message", "more than " + maxInFlight + " frames in flight on this connection; frame dropped")));
       return;
     }

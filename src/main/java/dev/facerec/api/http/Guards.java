@@ -1,0 +1,181 @@
+package dev.facerec.api.http;
+
+import dev.facerec.bus.FaceException;
+import dev.facerec.bus.Failure;
+import dev.facerec.security.Principal;
+import dev.facerec.security.Role;
+import dev.facerec.security.Security;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
+
+/**
+ * The HTTP face of {@link Security}: security headers and the per-address budget for requests without
+ * credentials on every route, then per route: authenticate (API key or JWT), throttle failed attempts,
+ * apply the key's rate limit, check the role. Handlers find the caller with {@link #principal}.
+ */
+public final class Guards {
+  static final String PRINCIPAL = "principal";
+  static final String API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  /** Swagger UI: its own scripts and styles (it sets inline styles), the spec from this origin. */
+  static final String DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+      + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+  private final Security security;
+  private final boolean tls;
+
+  public Guards(Security security, boolean tls) {
+    this.security = security;
+    this.tls = tls;
+  }
+
+  private record Credential(String value, boolean jwt, boolean fromQuery) {}
+
+  /** First handler of every route: response headers, and the anonymous budget when no credential is sent. */
+  public void everyRequest(RoutingContext ctx) {
+    HttpServerResponse res = ctx.response();
+    res.putHeader("X-Request-Id", Errors.requestId(ctx))
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("X-Frame-Options", "DENY")
+        .putHeader("Referrer-Policy", "no-referrer")
+        .putHeader("Cache-Control", "no-store")
+        .putHeader("Content-Security-Policy", ctx.request().path().startsWith("/docs") ? DOCS_CSP : API_CSP);
+    if (tls) {
+      res.putHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+    if (credential(ctx.request(), true) == null) {
+      long wait = security.rateLimits().acquireAnonymous(address(ctx));
+      if (wait > 0) {
+        tooMany(ctx, Failure.RATE_LIMITED, wait, "too many requests without credentials from this address");
+        return;
+      }
+    }
+    ctx.next();
+  }
+
+  /** A route for {@code role} (null: any role). {@code unscopedOnly}: keys limited to one collection are refused. */
+  public Handler<RoutingContext> require(Role role, boolean unscopedOnly) {
+    return guard(role, unscopedOnly, false);
+  }
+
+  /** The WebSocket upgrade: browsers cannot set headers there, so a short-lived JWT may come as {@code ?access_token=}. */
+  public Handler<RoutingContext> requireForUpgrade(Role role) {
+    return guard(role, false, true);
+  }
+
+  /**
+   * A security-policy handler in Vert.x Web's order, so it runs before any body handler: no body is read for
+   * a caller that is not authenticated.
+   */
+  private interface Guard extends SecurityPolicyHandler {}
+
+  private Handler<RoutingContext> guard(Role role, boolean unscopedOnly, boolean allowQuery) {
+    return (Guard) ctx -> {
+      Credential c = credential(ctx.request(), allowQuery);
+      if (c == null) {
+        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        Errors.send(ctx, Failure.UNAUTHENTICATED, "credentials are required: an API key in X-API-Key, or a bearer token"
+            + " in Authorization");
+        return;
+      }
+      String address = address(ctx);
+      long wait = security.throttle().retryAfterSeconds(address);
+      if (wait > 0) {
+        tooMany(ctx, Failure.AUTH_THROTTLED, wait, "too many failed authentications from this address");
+        return;
+      }
+      // Hold the body (and the end of the request) while the credential is looked up; the handlers read it.
+      HttpServerRequest req = ctx.request();
+      req.pause();
+      (c.jwt() ? security.authenticateJwt(c.value(), c.fromQuery()) : security.authenticateKey(c.value())).onComplete(ar -> {
+        if (!allowQuery) {
+          // Delivery restarts on a later turn of the event loop, after the next handler has set its own. The
+          // WebSocket upgrade stays paused: it must not see the request end before it takes the connection over.
+          req.resume();
+        }
+        if (ar.failed()) {
+          if (ar.cause() instanceof FaceException fe && fe.failure() == Failure.UNAUTHENTICATED) {
+            security.throttle().failed(address);
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+          }
+          Errors.fail(ctx, ar.cause());
+          return;
+        }
+        Principal p = ar.result();
+        long limited = security.rateLimits().acquire(p);
+        if (limited > 0) {
+          tooMany(ctx, Failure.RATE_LIMITED, limited, "the request budget of this credential is spent");
+          return;
+        }
+        if (role != null && !p.has(role)) {
+          Errors.send(ctx, Failure.FORBIDDEN, "this operation needs the role '" + role.wire() + "'");
+          return;
+        }
+        if (unscopedOnly && p.scoped()) {
+          Errors.send(ctx, Failure.FORBIDDEN, "this operation needs a credential that is not limited to one collection");
+          return;
+        }
+        ctx.put(PRINCIPAL, p);
+        ctx.next();
+      });
+    };
+  }
+
+  private static Credential credential(HttpServerRequest req, boolean allowQuery) {
+    String key = req.getHeader("X-API-Key");
+    if (key != null && !key.isBlank()) {
+      return new Credential(key.trim(), false, false);
+    }
+    String auth = req.getHeader("Authorization");
+    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String token = auth.substring(7).trim();
+      return new Credential(token, !token.startsWith("fr_"), false);
+    }
+    if (allowQuery && "/ws/detect".equals(req.path())) {
+      String token = req.getParam("access_token");
+      if (token != null && !token.isBlank()) {
+        return new Credential(token.trim(), true, true);
+      }
+    }
+    return null;
+  }
+
+  /** The peer's address: forwarding headers are not trusted (a client could pick any address). */
+  static String address(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+  }
+
+  private static void tooMany(RoutingContext ctx, Failure f, long seconds, String message) {
+    ctx.response().putHeader("Retry-After", String.valueOf(seconds));
+    Errors.send(ctx, f, message + "; retry after " + seconds + " s");
+  }
+
+  /** The authenticated caller of a guarded route. */
+  public static Principal principal(RoutingContext ctx) {
+    Principal p = ctx.get(PRINCIPAL);
+    if (p == null) {
+      throw new IllegalStateException("route without guard: " + ctx.request().path());
+    }
+    return p;
+  }
+
+  /** The collection a request names (or the caller's own, or {@code default}); FORBIDDEN for another collection. */
+  static String collection(RoutingContext ctx, String requested) {
+    Principal p = principal(ctx);
+    String c = Params.collection(requested == null || requested.isBlank() ? p.collection() : requested);
+    if (!p.mayUse(c)) {
+      throw new FaceException(Failure.FORBIDDEN, "this credential is limited to another collection");
+    }
+    return c;
+  }
+
+  /** A subject of another collection answers as if it did not exist. */
+  static <T extends dev.facerec.store.GalleryStore.Subject> T visible(RoutingContext ctx, T subject) {
+    if (!principal(ctx).mayUse(subject.collection())) {
+      throw new FaceException(Failure.SUBJECT_NOT_FOUND, "no subject " + subject.id());
+    }
+    return subject;
+  }
+}

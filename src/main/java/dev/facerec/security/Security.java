@@ -1,0 +1,243 @@
+package dev.facerec.security;
+
+import dev.facerec.bus.Addresses;
+import dev.facerec.bus.FaceException;
+import dev.facerec.bus.Failure;
+import dev.facerec.config.AppConfig;
+import dev.facerec.store.ApiKeyStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's security state: resolves API keys (cached briefly, revocations applied at once) and JWTs to
+ * {@link Principal}s, creates, rotates and revokes keys (audited), and tracks the WebSockets opened by
+ * each principal so a revocation closes them. Revocations are published on
+ * {@link Addresses#SECURITY_KEY_REVOKED}; every node listens.
+ */
+public final class Security {
+  private static final Logger LOG = LoggerFactory.getLogger(Security.class);
+  private static final int MAX_CACHED = 10_000;
+
+  private final Vertx vertx;
+  private final AppConfig.Security config;
+  private final ApiKeyStore keys;
+  private final JwtVerifier jwt;
+  private final RateLimits rateLimits;
+  private final AuthThrottle throttle;
+  private final int maxSocketsPerPrincipal;
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+  private final Map<String, Set<Runnable>> sockets = new ConcurrentHashMap<>();
+
+  private record Cached(Principal principal, long expiresAtMs) {}
+
+  /** A new key: the secret is returned only here, once. */
+  public record CreatedKey(String key, ApiKeyStore.KeyRecord record) {
+    public JsonObject toJson() {
+      return record.toJson().put("key", key);
+    }
+  }
+
+  public Security(Vertx vertx, AppConfig config, ApiKeyStore keys) {
+    this.vertx = vertx;
+    this.config = config.security();
+    this.keys = keys;
+    this.jwt = this.config.jwt().enabled() ? new JwtVerifier(vertx, this.config.jwt()) : null;
+    this.rateLimits = new RateLimits(this.config.rateLimits());
+    this.throttle = new AuthThrottle(this.config.rateLimits().authFailuresBeforeBackoff(),
+        this.config.rateLimits().maxBackoffSeconds(), System::currentTimeMillis);
+    this.maxSocketsPerPrincipal = config.websocket().maxConnectionsPerKey();
+  }
+
+  /** Listens for revocations (from this node or, once clustered, from others). */
+  public Future<Void> start() {
+    return vertx.eventBus().<JsonObject>consumer(Addresses.SECURITY_KEY_REVOKED, m -> onRevoked(m.body().getString("keyId")))
+        .completion();
+  }
+
+  public AppConfig.Security config() {
+    return config;
+  }
+
+  public ApiKeyStore keys() {
+    return keys;
+  }
+
+  public RateLimits rateLimits() {
+    return rateLimits;
+  }
+
+  public AuthThrottle throttle() {
+    return throttle;
+  }
+
+  public boolean jwtEnabled() {
+    return jwt != null;
+  }
+
+  // ---- authentication
+
+  /** An API key to its principal; UNAUTHENTICATED when unknown or revoked. */
+  public Future<Principal> authenticateKey(String key) {
+    if (!ApiKeys.plausible(key)) {
+      return Future.failedFuture(new FaceException(Failure.UNAUTHENTICATED, "the API key is not valid"));
+    }
+    String hash = ApiKeys.hash(key);
+    long now = System.currentTimeMillis();
+    Cached c = cache.get(hash);
+    if (c != null && c.expiresAtMs > now && !revoked.contains(c.principal.keyId())) {
+      return Future.succeededFuture(c.principal);
+    }
+    return keys.findActiveByHash(hash).compose(rec -> {
+      if (rec == null || revoked.contains(rec.id())) {
+        cache.remove(hash);
+        return Future.failedFuture(new FaceException(Failure.UNAUTHENTICATED, "the API key is not valid"));
+      }
+      Principal p = principalOf(rec);
+      if (config.keyCacheSeconds() > 0) {
+        if (cache.size() >= MAX_CACHED) {
+          cache.clear();
+        }
+        cache.put(hash, new Cached(p, System.currentTimeMillis() + config.keyCacheSeconds() * 1000L));
+      }
+      return Future.succeededFuture(p);
+    });
+  }
+
+  /**
+   * A JWT to its principal. A token from a URL query ({@code fromQuery}) must expire within
+   * {@code WS_TOKEN_MAX_TTL_S}: URLs end up in logs and histories.
+   */
+  public Future<Principal> authenticateJwt(String token, boolean fromQuery) {
+    if (jwt == null) {
+      return Future.failedFuture(new FaceException(Failure.UNAUTHENTICATED, "JWTs are not accepted by this service"));
+    }
+    return jwt.verify(token).compose(p -> {
+      long ttl = p.expiresAtEpochSeconds() - System.currentTimeMillis() / 1000;
+      if (fromQuery && ttl > config.jwt().queryTokenMaxTtlSeconds()) {
+        return Future.failedFuture(new FaceException(Failure.UNAUTHENTICATED, "a token in the URL must expire within "
+            + config.jwt().queryTokenMaxTtlSeconds() + " seconds"));
+      }
+      return Future.succeededFuture(p);
+    });
+  }
+
+  static Principal principalOf(ApiKeyStore.KeyRecord rec) {
+    Set<Role> roles = EnumSet.noneOf(Role.class);
+    rec.roles().forEach(r -> {
+      Role role = Role.parse(r);
+      if (role != null) {
+        roles.add(role);
+      }
+    });
+    return new Principal("key:" + rec.id(), rec.id(), roles, rec.collection(), 0);
+  }
+
+  // ---- key lifecycle
+
+  /** Creates a key (audited); roles are validated, the collection may be null (all collections). */
+  public Future<CreatedKey> createKey(List<String> roleNames, String collection, String name, String actor) {
+    List<String> roles = new ArrayList<>();
+    for (String r : roleNames) {
+      Role role = Role.parse(r);
+      if (role == null) {
+        return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST, "unknown role '" + r
+            + "': use admin, enroll, recognize or detect"));
+      }
+      if (!roles.contains(role.wire())) {
+        roles.add(role.wire());
+      }
+    }
+    if (roles.isEmpty()) {
+      return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST, "a key needs at least one role"));
+    }
+    return insert(roles, collection, name, actor, 3)
+        .compose(created -> keys.audit(actor, "key.create", created.record().id(), new JsonObject()
+            .put("roles", new JsonArray(roles)).put("collection", collection)).map(created))
+        .onSuccess(c -> LOG.info("API key {} created by {} (roles {}, collection {})", c.record().id(), actor, roles,
+            collection == null ? "*" : collection));
+  }
+
+  private Future<CreatedKey> insert(List<String> roles, String collection, String name, String actor, int tries) {
+    String key = ApiKeys.generate();
+    return keys.insert(ApiKeys.idOf(key), ApiKeys.hash(key), name, roles, collection, actor)
+        .map(rec -> new CreatedKey(key, rec))
+        .recover(t -> tries > 1 && t instanceof FaceException fe && fe.failure() == Failure.INVALID_REQUEST
+            ? insert(roles, collection, name, actor, tries - 1) // an id already taken: draw again
+            : Future.failedFuture(t));
+  }
+
+  /** Revokes a key (audited): refused at once on this node, then published for the others. */
+  public Future<ApiKeyStore.KeyRecord> revoke(String keyId, String actor) {
+    return keys.revoke(keyId, actor)
+        .compose(rec -> {
+          onRevoked(rec.id());
+          vertx.eventBus().publish(Addresses.SECURITY_KEY_REVOKED, new JsonObject().put("keyId", rec.id()));
+          return keys.audit(actor, "key.revoke", rec.id(), new JsonObject()).map(rec);
+        })
+        .onSuccess(rec -> LOG.info("API key {} revoked by {}", rec.id(), actor));
+  }
+
+  /** A new key with the same roles, collection and name; the old one is revoked (both audited). */
+  public Future<CreatedKey> rotate(String keyId, String actor) {
+    return keys.get(keyId).compose(old -> old.revoked()
+        ? Future.failedFuture(new FaceException(Failure.KEY_NOT_FOUND, "no active API key with id '" + keyId + "'"))
+        : createKey(old.roles(), old.collection(), old.name(), actor)
+            .compose(created -> revoke(keyId, actor)
+                .compose(r -> keys.audit(actor, "key.rotate", keyId, new JsonObject().put("replacedBy", created.record().id())))
+                .map(created)));
+  }
+
+  /** Applies a revocation on this node: cache, rate-limit state and open WebSockets. Idempotent. */
+  public void onRevoked(String keyId) {
+    if (keyId == null) {
+      return;
+    }
+    revoked.add(keyId);
+    cache.values().removeIf(c -> keyId.equals(c.principal.keyId()));
+    rateLimits.forget("key:" + keyId);
+    Set<Runnable> open = sockets.remove("key:" + keyId);
+    if (open != null) {
+      LOG.info("closing {} WebSocket(s) of revoked API key {}", open.size(), keyId);
+      open.forEach(Runnable::run);
+    }
+  }
+
+  // ---- WebSockets per principal
+
+  /** Registers an open socket; false when the principal already holds the maximum. */
+  public boolean openSocket(Principal p, Runnable close) {
+    boolean[] ok = {false};
+    sockets.compute(p.id(), (id, set) -> {
+      Set<Runnable> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+      if (s.size() < maxSocketsPerPrincipal) {
+        s.add(close);
+        ok[0] = true;
+      }
+      return s.isEmpty() ? null : s;
+    });
+    return ok[0];
+  }
+
+  public void closedSocket(Principal p, Runnable close) {
+    sockets.computeIfPresent(p.id(), (id, set) -> {
+      set.remove(close);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  /** Whether the key id was revoked since this node started (a socket opening now must not stay). */
+  public boolean revokedHere(String keyId) {
+    return keyId != null && revoked.contains(keyId);
+  }
+}
