@@ -179,7 +179,7 @@ class SecurityIT {
       case "createSubject" -> new Call(op.path(), "application/json",
           "{\"name\":\"n\",\"collection\":\"mine\"}".getBytes(StandardCharsets.UTF_8), 201);
       case "listSubjects" -> new Call(op.path() + "?collection=mine", null, null, 200);
-      case "getSubject", "listFaces" -> new Call(withId(op.path(), subject("mine", "x")), null, null, 200);
+      case "getSubject", "listFaces", "subjectConsistency" -> new Call(withId(op.path(), subject("mine", "x")), null, null, 200);
       case "updateSubject" -> new Call(withId(op.path(), subject("mine", "x")), "application/json",
           "{\"name\":\"y\"}".getBytes(StandardCharsets.UTF_8), 200);
       case "deleteSubject" -> new Call(withId(op.path(), subject("mine", "x")), null, null, 204);
@@ -189,6 +189,9 @@ class SecurityIT {
         String f = admin.postRaw("/api/v1/subjects/" + s + "/faces", "image/jpeg", face).json().getString("id");
         yield new Call(withId(op.path(), s).replace("{faceId}", f), null, null, 204);
       }
+      case "getCollectionSettings" -> new Call(op.path().replace("{name}", "mine"), null, null, 200);
+      case "putCollectionSettings" -> new Call(op.path().replace("{name}", "mine"), "application/json",
+          "{\"minMargin\":0.01}".getBytes(StandardCharsets.UTF_8), 200);
       case "createKey" -> new Call(op.path(), "application/json",
           "{\"roles\":[\"detect\"],\"name\":\"matrix\"}".getBytes(StandardCharsets.UTF_8), 201);
       case "revokeKey" -> new Call(op.path().replace("{keyId}", key("detect", null).getString("id")), null, null, 204);

@@ -15,14 +15,14 @@ final class CollectionHandlers {
   }
 
   void getSettings(RoutingContext ctx) {
-    String collection = Params.collection(ctx.pathParam("name"));
+    String collection = Guards.collection(ctx, ctx.pathParam("name"));
     api.store().collectionSettings(collection)
         .onSuccess(s -> SubjectHandlers.json(ctx, 200, view(collection, s)))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
   void putSettings(RoutingContext ctx) {
-    String collection = Params.collection(ctx.pathParam("name"));
+    String collection = Guards.collection(ctx, ctx.pathParam("name"));
     JsonObject body = SubjectHandlers.jsonBody(ctx);
     Double threshold = number(body, "threshold", -1, 1);
     Double targetFmr = number(body, "targetFmr", 0, 1);

@@ -148,7 +148,8 @@ final class SubjectHandlers {
    */
   void consistency(RoutingContext ctx) {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
-    store.subjectEmbeddings(id)
+    store.getSubject(id).map(s -> Guards.visible(ctx, s))
+        .compose(s -> store.subjectEmbeddings(id))
         .onSuccess(list -> {
           JsonArray faces = new JsonArray();
           JsonArray outliers = new JsonArray();
