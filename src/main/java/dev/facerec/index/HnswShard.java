@@ -20,11 +20,14 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutput;
 import java.io.ObjectStreamClass;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -372,7 +375,9 @@ public final class HnswShard {
    *         + C * 4                   node reference array
    *         + C/8 * (P + 1)           hnswlib's visited bitsets (one per core, plus one)
    * </pre>
-   * Assumes compressed oops (heaps under 32 GiB).
+   * Assumes compressed oops (heaps under 32 GiB). Checked against the heap at 20k and 40k 128-d
+   * items with M=32: the per-node term matched the measured marginal cost within 5% (~1,070 vs
+   * ~1,110 bytes), but fixed costs (map tables, region rounding) made the total ~25% higher.
    */
   public long estimatedMemoryBytes() {
     long n = nodesUsed.get();
@@ -430,6 +435,7 @@ public final class HnswShard {
           fos.getChannel().force(true);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory(dir);
       } catch (IOException | RuntimeException e) {
         Files.deleteIfExists(tmp);
         throw e;
@@ -512,6 +518,15 @@ public final class HnswShard {
     }
   }
 
+  /** Makes the rename itself durable; not every platform can open a directory, which is fine. */
+  private static void forceDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      LOG.debug("Could not sync directory {}: {}", dir, e.toString());
+    }
+  }
+
   private static HnswShard reject(Path file, String why) {
     LOG.warn("Ignoring index snapshot {}: {}", file, why);
     return null;
@@ -541,9 +556,9 @@ public final class HnswShard {
   }
 
   private static long readLongAt(Path file, long position) throws IOException {
-    try (var ch = Files.newByteChannel(file)) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       ch.position(position);
-      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8);
+      ByteBuffer buf = ByteBuffer.allocate(8);
       while (buf.hasRemaining()) {
         if (ch.read(buf) < 0) {
           throw new EOFException("unexpected end of " + file);
