@@ -3,6 +3,7 @@ package dev.facerec.app;
 import dev.facerec.config.AppConfig;
 import dev.facerec.config.ConfigException;
 import dev.facerec.config.ConfigLoader;
+import dev.facerec.eval.EvaluateCommand;
 import dev.facerec.model.ModelException;
 import dev.facerec.model.ModelsCommand;
 import java.io.PrintStream;
@@ -23,6 +24,12 @@ public final class Main {
                                     install and verify the model files of profile P
         models verify --profile P   check the installed files of profile P against their checksums
         models list                 list profiles and models, with what is installed
+        evaluate verify --pairs CSV --images DIR --profile P [...]
+                                    accuracy on labeled pairs (10-fold, AUC, EER, TAR at FAR), calibrated
+                                    threshold for a target false-match rate; JSON and ROC PNG in eval-out/
+        evaluate identify --gallery DIR --probes DIR --profile P [...]
+                                    open-set identification: rank-1, FNIR at FPIR 1e-2 and 1e-3
+                                    (`evaluate --help` for all options)
         --help                      this text
 
       Configuration: conf/application.yaml, overridden by environment variables (see .env.example).
@@ -42,6 +49,9 @@ public final class Main {
       }
       case "models" -> {
         return ModelsCommand.run(rest, out, err);
+      }
+      case "evaluate" -> {
+        return EvaluateCommand.run(rest, out, err);
       }
       case "serve" -> {
         return serve(err);
