@@ -40,6 +40,7 @@ public final class EvaluateCommand {
             enroll their first K (by file name) and probe with the rest; the others are never-enrolled strangers.
       Options:
         --profile P[:flip][:refine]  profile to evaluate, repeatable; suffixes switch options for that one
+                                     (:noflip, :norefine switch them off, also against the profile default)
         --models-dir DIR             model files named as in the manifest (default models)
         --flip                       test-time flip augmentation for every profile
         --refine-landmarks           68-point landmark refinement for every profile (loads faceplugin-landmark68)
@@ -263,7 +264,7 @@ public final class EvaluateCommand {
           .put("label", v.label())
           .put("profile", v.profile())
           .put("flip", v.options().flipAugment())
-          .put("refineLandmarks", v.options().refineLandmarks())
+          .put("refineLandmarks", v.refines(manifest))
           .put("manifestThreshold", manifest.profile(v.profile()).threshold())
           .put("images", images)
           .put("imagesWithoutFace", failedImages)
@@ -383,7 +384,7 @@ public final class EvaluateCommand {
       IdentifyMetrics m = IdentifyMetrics.of(split, emb, manifest.profile(v.profile()).threshold());
       table.put(v.label(), m);
       curves.put(v.label(), m.curve());
-      results.add(m.toJson(v));
+      results.add(m.toJson(v).put("refineLandmarks", v.refines(manifest)));
       if (!emb.failures().isEmpty()) {
         err.printf("%s: no face in %d image(s), e.g. %s%n", v.label(), emb.failures().size(),
             emb.failures().entrySet().iterator().next());
