@@ -3,6 +3,7 @@ package dev.facerec.app;
 import dev.facerec.config.AppConfig;
 import dev.facerec.config.ConfigException;
 import dev.facerec.config.ConfigLoader;
+import dev.facerec.eval.EvaluateCommand;
 import dev.facerec.model.ModelException;
 import dev.facerec.model.ModelsCommand;
 import dev.facerec.security.KeysCommand;
@@ -28,6 +29,12 @@ public final class Main {
                                     create an API key (roles: admin, enroll, recognize, detect); shown once
         keys list                   list API keys (ids, roles, collections; never the secrets)
         keys revoke ID              revoke an API key
+        evaluate verify --pairs CSV --images DIR --profile P [...]
+                                    accuracy on labeled pairs (10-fold, AUC, EER, TAR at FAR), calibrated
+                                    threshold for a target false-match rate; JSON and ROC PNG in eval-out/
+        evaluate identify --gallery DIR --probes DIR --profile P [...]
+                                    open-set identification: rank-1, FNIR at FPIR 1e-2 and 1e-3
+                                    (`evaluate --help` for all options)
         --help                      this text
 
       Configuration: conf/application.yaml, overridden by environment variables (see .env.example).
@@ -50,6 +57,9 @@ public final class Main {
       }
       case "keys" -> {
         return KeysCommand.run(rest, out, err);
+      }
+      case "evaluate" -> {
+        return EvaluateCommand.run(rest, out, err);
       }
       case "serve" -> {
         return serve(err);

@@ -61,7 +61,11 @@ public final class ModelManifest {
           p.getString("recognizer"),
           p.getDouble("threshold"),
           p.getString("thresholdSource", ""),
+          p.getBoolean("refineLandmarks", false),
           fmrPoints(p.getJsonObject("calibration")));
+      if (spec.refineLandmarks() && spec.landmarks() == null) {
+        throw new ModelException("profile " + spec.id() + " sets refineLandmarks but names no landmarks model");
+      }
       for (String ref : new String[] {spec.detector(), spec.landmarks(), spec.recognizer()}) {
         if (ref != null && !models.containsKey(ref)) {
           throw new ModelException("profile " + spec.id() + " names unknown model " + ref);
@@ -128,6 +132,14 @@ public final class ModelManifest {
       f[i] = a.getNumber(i).floatValue();
     }
     return f;
+  }
+
+  /** A copy of this manifest with {@code profile} replacing the profile of the same id. */
+  public ModelManifest withProfile(ProfileSpec profile) {
+    profile(profile.id());
+    Map<String, ProfileSpec> copy = new LinkedHashMap<>(profiles);
+    copy.put(profile.id(), profile);
+    return new ModelManifest(models, copy);
   }
 
   public Map<String, ModelSpec> models() {

@@ -3,8 +3,13 @@ package dev.facerec.model;
 import java.util.List;
 
 /**
- * A model profile: detector, optional landmark refiner, recognizer, its calibrated default threshold, and
+ * A model profile: detector, optional landmark model, recognizer, its calibrated default threshold, and
  * the calibration curve (threshold per false-match rate) that target-FMR requests are resolved against.
+ *
+ * @param landmarks the landmark model; a detector without landmarks of its own always uses it, one with
+ *     landmarks uses it when {@code refineLandmarks} (or the pipeline option of that name) is on
+ * @param refineLandmarks whether the landmark model replaces the detector's own points by default
+ *     (manifest field {@code refineLandmarks}, default false)
  */
 public record ProfileSpec(
     String id,
@@ -14,8 +19,14 @@ public record ProfileSpec(
     String recognizer,
     double threshold,
     String thresholdSource,
+    boolean refineLandmarks,
     List<FmrPoint> fmrThresholds) {
 
   /** The threshold at which the false-match rate measured on the calibration pairs was {@code fmr}. */
   public record FmrPoint(double fmr, double threshold) {}
+
+  /** The same profile with refinement switched on or off by default (the evaluation tool compares both). */
+  public ProfileSpec withRefineLandmarks(boolean refine) {
+    return new ProfileSpec(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refine, fmrThresholds);
+  }
 }

@@ -50,9 +50,10 @@ public final class FacePipeline implements AutoCloseable {
 
   /**
    * Opens the models of {@code profileId} from {@code modelsDir} (file names from the manifest).
-   * Landmarks: a detector without its own (faceplugin) always uses the profile's landmark model; with
-   * {@link PipelineOptions#refineLandmarks()} the landmark model also replaces the detector's points,
-   * taking the profile's landmark model or, when the profile names none, the manifest's first one.
+   * Landmarks: a detector without its own (faceplugin) always uses the profile's landmark model; when the
+   * profile's {@code refineLandmarks} or {@link PipelineOptions#refineLandmarks()} is on, the landmark model
+   * also replaces the detector's points, taking the profile's landmark model or, when the profile names
+   * none, the manifest's first one.
    *
    * @throws ModelException when the profile is unknown, a model file is missing or cannot be loaded
    */
@@ -62,14 +63,15 @@ public final class FacePipeline implements AutoCloseable {
     ModelSpec recognizerSpec = manifest.model(profile.recognizer());
     ModelSpec landmarkSpec = profile.landmarks() != null ? manifest.model(profile.landmarks()) : null;
     boolean detectorHasLandmarks = !"ultraface".equals(detectorSpec.engine());
-    if (landmarkSpec == null && (options.refineLandmarks() || !detectorHasLandmarks)) {
+    boolean refine = options.refineLandmarks() || profile.refineLandmarks();
+    if (landmarkSpec == null && (refine || !detectorHasLandmarks)) {
       landmarkSpec = manifest.models().values().stream()
           .filter(m -> m.kind() == ModelSpec.Kind.LANDMARKS)
           .sorted(Comparator.comparing(ModelSpec::id))
           .findFirst()
           .orElseThrow(() -> new ModelException("profile " + profileId + " needs a landmark model and the manifest has none"));
     }
-    boolean useRefiner = landmarkSpec != null && (options.refineLandmarks() || !detectorHasLandmarks);
+    boolean useRefiner = landmarkSpec != null && (refine || !detectorHasLandmarks);
     List<ModelSpec> needed = new ArrayList<>(List.of(detectorSpec, recognizerSpec));
     if (useRefiner) {
       needed.add(landmarkSpec);

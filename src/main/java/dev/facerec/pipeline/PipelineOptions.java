@@ -9,7 +9,8 @@ package dev.facerec.pipeline;
  * @param maxFaces an image with more faces is refused with TOO_MANY_FACES
  * @param intraOpThreads ONNX Runtime threads per session
  * @param flipAugment embed each face and its mirror image and use the normalised sum
- * @param refineLandmarks replace the detector's own landmarks by the 68-point model's (see {@link FacePipeline#open})
+ * @param refineLandmarks replace the detector's own landmarks by the 68-point model's even when the profile
+ *     does not (see {@link FacePipeline#open}); false leaves the profile's {@code refineLandmarks} in charge
  */
 public record PipelineOptions(
     int maxImageDimension,

@@ -58,7 +58,7 @@ class ModelInstallerTest {
     List<Path> installed = new ModelInstaller(log).from(sharedModels())
         .install(MANIFEST, "yunet-mobilefacenet", modelsDir);
 
-    assertEquals(List.of(modelsDir.resolve("face_detection_yunet_2023mar.onnx"),
+    assertEquals(List.of(modelsDir.resolve("face_detection_yunet_2023mar.onnx"), modelsDir.resolve("fr_landmark.onnx"),
         modelsDir.resolve("mobilefacenet_foamliu_128d.onnx")), installed);
     assertDoesNotThrow(() -> ModelVerifier.verifyProfile(MANIFEST, "yunet-mobilefacenet", modelsDir));
     assertEquals(List.of(), leftovers(modelsDir, ".tmp"));

@@ -35,7 +35,8 @@ class ModelVerifierTest {
     String m = e.getMessage();
     assertTrue(m.contains("face_detection_yunet_2023mar.onnx (model yunet-2023mar) is missing"), m);
     assertTrue(m.contains("mobilefacenet_foamliu_128d.onnx (model mobilefacenet-128) is missing"), m);
-    assertTrue(m.contains("2 problems"), m);
+    assertTrue(m.contains("fr_landmark.onnx (model faceplugin-landmark68) is missing"), m); // the profile refines landmarks
+    assertTrue(m.contains("3 problems"), m);
     assertTrue(m.endsWith("Fix: java -jar target/facerec-service.jar models fetch --profile yunet-mobilefacenet --models-dir "
         + modelsDir), m);
     assertFalse(m.contains("\n"), "one line: " + m);

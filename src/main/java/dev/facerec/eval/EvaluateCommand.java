@@ -1,0 +1,665 @@
+package dev.facerec.eval;
+
+import dev.facerec.model.ModelException;
+import dev.facerec.model.ModelManifest;
+import dev.facerec.pipeline.FacePipeline;
+import dev.facerec.pipeline.PipelineOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * {@code evaluate verify|identify}: measures a profile's accuracy through the service's own
+ * {@link FacePipeline} and prints a table, writes a JSON report and a PNG of the curves.
+ * Exit codes: 0 done, 1 failed (models, files), 2 usage error.
+ */
+public final class EvaluateCommand {
+  static final String USAGE = """
+      Usage:
+        evaluate verify --pairs CSV --images DIR --profile P [--profile P2 ...] [options]
+            labeled pairs (file_a,file_b,same,fold,origin; paths relative to --images): 10-fold accuracy,
+            ROC AUC, EER, TAR at FAR 1e-2/1e-3/1e-4, best-F1 threshold, threshold for --target-fmr
+        evaluate identify --gallery DIR --probes DIR --profile P [...] [--enroll-per-subject K] [options]
+            open-set identification over identity folders (DIR/<identity>/<image>): rank-1, FNIR at FPIR
+            1e-2 and 1e-3. When gallery and probes are the same folder, identities with more than K images
+            enroll their first K (by file name) and probe with the rest; the others are never-enrolled strangers.
+      Options:
+        --profile P[:flip][:refine]  profile to evaluate, repeatable; suffixes switch options for that one
+                                     (:noflip, :norefine switch them off, also against the profile default)
+        --models-dir DIR             model files named as in the manifest (default models)
+        --flip                       test-time flip augmentation for every profile
+        --refine-landmarks           68-point landmark refinement for every profile (loads faceplugin-landmark68)
+        --target-fmr F               false-match rate the calibrated threshold is chosen for (default 1e-3)
+        --threads N                  worker threads, one pipeline each (default 1)
+        --out DIR                    where the JSON and PNG go (default eval-out)
+      """;
+
+  private static final double[] FARS = {1e-2, 1e-3, 1e-4};
+  private static final double[] FPIRS = {1e-2, 1e-3};
+
+  private EvaluateCommand() {}
+
+  /** Parsed command line. */
+  record Args(String mode, Path pairs, Path images, Path gallery, Path probes, int enrollPerSubject, List<String> profiles,
+      Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out) {}
+
+  public static int run(String[] argv, PrintStream out, PrintStream err) {
+    Args a;
+    try {
+      a = parse(argv);
+    } catch (IllegalArgumentException e) {
+      err.println("evaluate: " + e.getMessage());
+      err.print(USAGE);
+      return 2;
+    }
+    if (a == null) {
+      out.print(USAGE);
+      return 0;
+    }
+    try {
+      ModelManifest manifest = ModelManifest.load(a.modelsDir());
+      PipelineOptions base = PipelineOptions.defaults().withFlipAugment(a.flip()).withRefineLandmarks(a.refine());
+      List<Variant> variants = new ArrayList<>();
+      for (String p : a.profiles()) {
+        Variant v = Variant.parse(p, base);
+        manifest.profile(v.profile()); // unknown profile -> ModelException now, not after minutes of work
+        variants.add(v);
+      }
+      Files.createDirectories(a.out());
+      return "verify".equals(a.mode()) ? verify(a, manifest, variants, out, err) : identify(a, manifest, variants, out, err);
+    } catch (IllegalArgumentException e) {
+      err.println("evaluate: " + e.getMessage());
+      return 2;
+    } catch (ModelException e) {
+      err.println("evaluate: " + e.getMessage());
+      return 1;
+    } catch (IOException e) {
+      err.println("evaluate: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  static Args parse(String[] argv) {
+    if (argv.length == 0) {
+      throw new IllegalArgumentException("missing 'verify' or 'identify'");
+    }
+    String mode = argv[0];
+    if (mode.equals("--help") || mode.equals("-h") || mode.equals("help")) {
+      return null;
+    }
+    if (!mode.equals("verify") && !mode.equals("identify")) {
+      throw new IllegalArgumentException("unknown evaluation '" + mode + "' (verify or identify)");
+    }
+    Map<String, String> single = new LinkedHashMap<>();
+    List<String> profiles = new ArrayList<>();
+    boolean flip = false;
+    boolean refine = false;
+    for (int i = 1; i < argv.length; i++) {
+      String k = argv[i];
+      switch (k) {
+        case "--flip" -> flip = true;
+        case "--refine-landmarks" -> refine = true;
+        case "--help", "-h" -> {
+          return null;
+        }
+        case "--profile", "--pairs", "--images", "--gallery", "--probes", "--enroll-per-subject", "--models-dir",
+            "--target-fmr", "--threads", "--out" -> {
+          if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
+            throw new IllegalArgumentException(k + " needs a value");
+          }
+          String v = argv[++i];
+          if (k.equals("--profile")) {
+            profiles.addAll(List.of(v.split(",")));
+          } else if (single.put(k, v) != null) {
+            throw new IllegalArgumentException(k + " given twice");
+          }
+        }
+        default -> throw new IllegalArgumentException("unknown option '" + k + "'");
+      }
+    }
+    if (profiles.isEmpty()) {
+      throw new IllegalArgumentException("give at least one --profile");
+    }
+    List<String> need = mode.equals("verify") ? List.of("--pairs", "--images") : List.of("--gallery", "--probes");
+    for (String n : need) {
+      if (!single.containsKey(n)) {
+        throw new IllegalArgumentException("'" + mode + "' needs " + n);
+      }
+    }
+    double fmr = number(single, "--target-fmr", 1e-3);
+    if (!(fmr > 0 && fmr < 1)) {
+      throw new IllegalArgumentException("--target-fmr must be between 0 and 1");
+    }
+    int threads = (int) number(single, "--threads", 1);
+    int k = (int) number(single, "--enroll-per-subject", 1);
+    if (threads < 1 || k < 1) {
+      throw new IllegalArgumentException("--threads and --enroll-per-subject must be at least 1");
+    }
+    return new Args(mode, path(single, "--pairs"), path(single, "--images"), path(single, "--gallery"),
+        path(single, "--probes"), k, List.copyOf(new LinkedHashSet<>(profiles)),
+        Path.of(single.getOrDefault("--models-dir", "models")), flip, refine, fmr, threads,
+        Path.of(single.getOrDefault("--out", "eval-out")));
+  }
+
+  private static Path path(Map<String, String> m, String k) {
+    return m.containsKey(k) ? Path.of(m.get(k)) : null;
+  }
+
+  private static double number(Map<String, String> m, String k, double def) {
+    try {
+      return m.containsKey(k) ? Double.parseDouble(m.get(k)) : def;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(k + " must be a number, got '" + m.get(k) + "'");
+    }
+  }
+
+  // ---------------------------------------------------------------- verify
+
+  private static int verify(Args a, ModelManifest manifest, List<Variant> variants, PrintStream out, PrintStream err)
+      throws IOException {
+    List<Pair> pairs = Pair.read(a.pairs());
+    if (pairs.isEmpty()) {
+      throw new IllegalArgumentException(a.pairs() + " holds no pairs");
+    }
+    LinkedHashSet<Path> distinct = new LinkedHashSet<>();
+    for (Pair p : pairs) {
+      distinct.add(a.images().resolve(p.fileA()));
+      distinct.add(a.images().resolve(p.fileB()));
+    }
+    List<Path> files = new ArrayList<>(distinct);
+    for (Path f : files) {
+      if (!Files.isRegularFile(f)) {
+        throw new IOException("image " + f + " of " + a.pairs() + " does not exist");
+      }
+    }
+    long genuine = pairs.stream().filter(Pair::same).count();
+    out.printf("evaluate verify: %d pairs (%d same, %d different), %d distinct images, %s%n", pairs.size(), genuine,
+        pairs.size() - genuine, files.size(), foldNote(pairs));
+
+    JsonObject report = header(a, "verify");
+    report.put("data", new JsonObject().put("pairs", a.pairs().toString()).put("images", a.images().toString())
+        .put("pairCount", pairs.size()).put("same", genuine).put("different", pairs.size() - genuine)
+        .put("distinctImages", files.size()).put("folds", foldNote(pairs)));
+    JsonArray results = new JsonArray();
+    Map<String, VerifyMetrics> table = new LinkedHashMap<>();
+    Map<String, List<Roc.Point>> curves = new LinkedHashMap<>();
+    for (Variant v : variants) {
+      out.printf("%s: embedding %d images with %d thread(s)%n", v.label(), files.size(), a.threads());
+      Embeddings.Result emb = Embeddings.compute(files, manifest, v, a.modelsDir(), a.threads(), out);
+      VerifyMetrics m = VerifyMetrics.of(pairs, emb, a.images(), a.targetFmr());
+      table.put(v.label(), m);
+      curves.put(v.label(), m.roc().curve(400));
+      results.add(m.toJson(v, manifest, emb));
+      if (!emb.failures().isEmpty()) {
+        err.printf("%s: no face in %d image(s), e.g. %s%n", v.label(), emb.failures().size(),
+            emb.failures().entrySet().iterator().next());
+      }
+    }
+    report.put("results", results);
+    String stem = "verify-" + stem(variants);
+    Path json = a.out().resolve(stem + ".json");
+    Path png = a.out().resolve(stem + "-roc.png");
+    Files.writeString(json, report.encodePrettily() + "\n", StandardCharsets.UTF_8);
+    RocPlot.write(png, "ROC on " + a.pairs().getFileName() + " (" + pairs.size() + " pairs)", curves);
+    out.println();
+    out.print(verifyTable(table, a.targetFmr()));
+    out.println();
+    out.println("JSON: " + json);
+    out.println("ROC:  " + png);
+    return 0;
+  }
+
+  private static String foldNote(List<Pair> pairs) {
+    long folds = pairs.stream().mapToInt(Pair::fold).distinct().count();
+    return folds + " fold(s)";
+  }
+
+  /** Everything measured for one variant on a pairs file. */
+  record VerifyMetrics(Roc roc, KFold.Result kfold, int failedPairs, int failedImages, double targetFmr, double seconds,
+      int images) {
+    static VerifyMetrics of(List<Pair> pairs, Embeddings.Result emb, Path images, double targetFmr) {
+      double[] scores = new double[pairs.size()];
+      boolean[] same = new boolean[pairs.size()];
+      int[] folds = new int[pairs.size()];
+      int failed = 0;
+      for (int i = 0; i < scores.length; i++) {
+        Pair p = pairs.get(i);
+        float[] ea = emb.get(images.resolve(p.fileA()));
+        float[] eb = emb.get(images.resolve(p.fileB()));
+        if (ea == null || eb == null) {
+          scores[i] = -1; // no face: the pair counts as a failure (never a match above any sane threshold)
+          failed++;
+        } else {
+          scores[i] = FacePipeline.cosine(ea, eb);
+        }
+        same[i] = p.same();
+        folds[i] = p.fold();
+      }
+      boolean kfoldable = java.util.Arrays.stream(folds).distinct().count() >= 2;
+      return new VerifyMetrics(Roc.of(scores, same), kfoldable ? KFold.evaluate(scores, same, folds) : null, failed,
+          emb.failures().size(), targetFmr, emb.seconds(), emb.embeddings().size() + emb.failures().size());
+    }
+
+    double thresholdAt(double far) {
+      return roc.thresholdAtFar(far);
+    }
+
+    JsonObject toJson(Variant v, ModelManifest manifest, Embeddings.Result emb) {
+      JsonObject o = new JsonObject()
+          .put("label", v.label())
+          .put("profile", v.profile())
+          .put("flip", v.options().flipAugment())
+          .put("refineLandmarks", v.refines(manifest))
+          .put("manifestThreshold", manifest.profile(v.profile()).threshold())
+          .put("images", images)
+          .put("imagesWithoutFace", failedImages)
+          .put("pairsFailed", failedPairs)
+          .put("embedSeconds", round(seconds, 1))
+          .put("auc", round(roc.auc(), 6))
+          .put("eer", round(roc.eer(), 6));
+      if (kfold != null) {
+        JsonArray folds = new JsonArray();
+        kfold.folds().forEach(f -> folds.add(new JsonObject().put("fold", f.fold()).put("pairs", f.pairs())
+            .put("threshold", round(f.threshold(), 6)).put("accuracy", round(f.accuracy(), 6))));
+        o.put("accuracy", new JsonObject().put("mean", round(kfold.mean(), 6)).put("std", round(kfold.std(), 6))
+            .put("meanThreshold", round(kfold.folds().stream().mapToDouble(KFold.Fold::threshold).average().orElse(0), 6))
+            .put("folds", folds));
+      }
+      JsonArray tars = new JsonArray();
+      for (double far : FARS) {
+        JsonObject t = new JsonObject().put("far", far);
+        if (roc.enoughImpostorsFor(far)) {
+          double th = roc.thresholdAtFar(far);
+          t.put("threshold", round(th, 6)).put("tar", round(roc.tar(th), 6)).put("measuredFar", round(roc.far(th), 6));
+        } else {
+          t.put("note", "not enough impostor pairs (" + roc.impostorCount() + " < " + (long) Math.ceil(1 / far) + ")");
+        }
+        tars.add(t);
+      }
+      o.put("tarAtFar", tars);
+      Roc.F1 f1 = roc.bestF1();
+      o.put("bestF1", new JsonObject().put("threshold", round(f1.threshold(), 6)).put("precision", round(f1.precision(), 6))
+          .put("recall", round(f1.recall(), 6)).put("f1", round(f1.f1(), 6)));
+      double th = roc.thresholdAtFar(targetFmr);
+      o.put("targetFmr", new JsonObject().put("fmr", targetFmr).put("threshold", round(th, 6))
+          .put("thresholdRoundedUp", Math.ceil(th * 1e4) / 1e4).put("measuredFmr", round(roc.far(th), 6))
+          .put("tar", round(roc.tar(th), 6)).put("enoughImpostors", roc.enoughImpostorsFor(targetFmr)));
+      JsonArray curve = new JsonArray();
+      for (Roc.Point p : roc.curve(200)) {
+        curve.add(new JsonArray().add(round(p.threshold(), 5)).add(round(p.far(), 6)).add(round(p.tar(), 6)));
+      }
+      o.put("roc", new JsonObject().put("columns", new JsonArray().add("threshold").add("far").add("tar")).put("points", curve));
+      if (!emb.failures().isEmpty()) {
+        JsonObject fails = new JsonObject();
+        new TreeMap<>(emb.failures()).forEach((k, r) -> fails.put(k.toString(), r));
+        o.put("failures", fails);
+      }
+      return o;
+    }
+  }
+
+  static String verifyTable(Map<String, VerifyMetrics> table, double targetFmr) {
+    List<String> labels = new ArrayList<>(table.keySet());
+    List<String[]> rows = new ArrayList<>();
+    rows.add(row("", labels, l -> l));
+    rows.add(row("images without a face / failed pairs", labels,
+        l -> table.get(l).failedImages() + " / " + table.get(l).failedPairs()));
+    rows.add(row("accuracy (k-fold, mean ± std)", labels, l -> {
+      KFold.Result k = table.get(l).kfold();
+      return k == null ? "n/a (one fold)" : String.format(Locale.ROOT, "%.2f %% ± %.2f", 100 * k.mean(), 100 * k.std());
+    }));
+    rows.add(row("  mean fold threshold", labels, l -> {
+      KFold.Result k = table.get(l).kfold();
+      return k == null ? "-" : f4(k.folds().stream().mapToDouble(KFold.Fold::threshold).average().orElse(0));
+    }));
+    rows.add(row("ROC AUC", labels, l -> String.format(Locale.ROOT, "%.5f", table.get(l).roc().auc())));
+    rows.add(row("EER", labels, l -> String.format(Locale.ROOT, "%.2f %%", 100 * table.get(l).roc().eer())));
+    for (double far : FARS) {
+      rows.add(row("TAR @ FAR " + sci(far) + " (threshold)", labels, l -> {
+        Roc r = table.get(l).roc();
+        if (!r.enoughImpostorsFor(far)) {
+          return "not enough impostor pairs";
+        }
+        double t = r.thresholdAtFar(far);
+        return String.format(Locale.ROOT, "%.2f %% (%s)", 100 * r.tar(t), f4(t));
+      }));
+    }
+    rows.add(row("best F1 threshold", labels, l -> f4(table.get(l).roc().bestF1().threshold())));
+    rows.add(row("  precision / recall / F1", labels, l -> {
+      Roc.F1 f = table.get(l).roc().bestF1();
+      return String.format(Locale.ROOT, "%.4f / %.4f / %.4f", f.precision(), f.recall(), f.f1());
+    }));
+    rows.add(row("threshold for FMR <= " + sci(targetFmr), labels, l -> {
+      Roc r = table.get(l).roc();
+      double t = r.thresholdAtFar(targetFmr);
+      return f4(t) + (r.enoughImpostorsFor(targetFmr) ? "" : " (too few impostors)");
+    }));
+    rows.add(row("  measured FMR / TAR there", labels, l -> {
+      Roc r = table.get(l).roc();
+      double t = r.thresholdAtFar(targetFmr);
+      return String.format(Locale.ROOT, "%.5f / %.2f %%", r.far(t), 100 * r.tar(t));
+    }));
+    rows.add(row("embedding time (s, images/s)", labels, l -> {
+      VerifyMetrics m = table.get(l);
+      return String.format(Locale.ROOT, "%.0f (%.1f/s)", m.seconds(), m.images() / m.seconds());
+    }));
+    return render(rows);
+  }
+
+  // ---------------------------------------------------------------- identify
+
+  private static int identify(Args a, ModelManifest manifest, List<Variant> variants, PrintStream out, PrintStream err)
+      throws IOException {
+    IdentifySplit split = IdentifySplit.of(a.gallery(), a.probes(), a.enrollPerSubject());
+    out.printf("evaluate identify: %d enrolled identities (%d images), %d mated probes, %d non-mated probes (%d identities)%n",
+        split.enrolledIdentities(), split.gallery().size(), split.matedCount(), split.nonMatedCount(),
+        split.strangerIdentities());
+    JsonObject report = header(a, "identify");
+    report.put("data", new JsonObject().put("gallery", a.gallery().toString()).put("probes", a.probes().toString())
+        .put("enrollPerSubject", a.enrollPerSubject()).put("enrolledIdentities", split.enrolledIdentities())
+        .put("galleryImages", split.gallery().size()).put("matedProbes", split.matedCount())
+        .put("nonMatedProbes", split.nonMatedCount()).put("strangerIdentities", split.strangerIdentities()));
+    JsonArray results = new JsonArray();
+    Map<String, IdentifyMetrics> table = new LinkedHashMap<>();
+    Map<String, List<Roc.Point>> curves = new LinkedHashMap<>();
+    for (Variant v : variants) {
+      List<Path> files = split.allFiles();
+      out.printf("%s: embedding %d images with %d thread(s)%n", v.label(), files.size(), a.threads());
+      Embeddings.Result emb = Embeddings.compute(files, manifest, v, a.modelsDir(), a.threads(), out);
+      IdentifyMetrics m = IdentifyMetrics.of(split, emb, manifest.profile(v.profile()).threshold());
+      table.put(v.label(), m);
+      curves.put(v.label(), m.curve());
+      results.add(m.toJson(v).put("refineLandmarks", v.refines(manifest)));
+      if (!emb.failures().isEmpty()) {
+        err.printf("%s: no face in %d image(s), e.g. %s%n", v.label(), emb.failures().size(),
+            emb.failures().entrySet().iterator().next());
+      }
+    }
+    report.put("results", results);
+    String stem = "identify-" + stem(variants);
+    Path json = a.out().resolve(stem + ".json");
+    Path png = a.out().resolve(stem + "-det.png");
+    Files.writeString(json, report.encodePrettily() + "\n", StandardCharsets.UTF_8);
+    RocPlot.write(png, "Open-set identification (" + split.matedCount() + " mated, " + split.nonMatedCount()
+        + " non-mated probes)", "FPIR (log scale)", "1 - FNIR (rank-1 hit at threshold)", curves);
+    out.println();
+    out.print(identifyTable(table));
+    out.println();
+    out.println("JSON: " + json);
+    out.println("Plot: " + png);
+    return 0;
+  }
+
+  /** Who is enrolled with which images, and which images probe. */
+  record IdentifySplit(Map<Path, String> gallery, Map<Path, String> mated, Map<Path, String> nonMated,
+      int strangerIdentities) {
+    static IdentifySplit of(Path galleryDir, Path probesDir, int k) throws IOException {
+      Map<String, List<Path>> g = identities(galleryDir);
+      Map<Path, String> gallery = new LinkedHashMap<>();
+      Map<Path, String> mated = new LinkedHashMap<>();
+      Map<Path, String> nonMated = new LinkedHashMap<>();
+      boolean sameDir = galleryDir.toAbsolutePath().normalize().equals(probesDir.toAbsolutePath().normalize());
+      int strangers = 0;
+      if (sameDir) {
+        for (Map.Entry<String, List<Path>> e : g.entrySet()) {
+          List<Path> imgs = e.getValue();
+          if (imgs.size() > k) {
+            imgs.subList(0, k).forEach(p -> gallery.put(p, e.getKey()));
+            imgs.subList(k, imgs.size()).forEach(p -> mated.put(p, e.getKey()));
+          } else {
+            strangers++;
+            imgs.forEach(p -> nonMated.put(p, e.getKey()));
+          }
+        }
+      } else {
+        for (Map.Entry<String, List<Path>> e : g.entrySet()) {
+          e.getValue().subList(0, Math.min(k, e.getValue().size())).forEach(p -> gallery.put(p, e.getKey()));
+        }
+        for (Map.Entry<String, List<Path>> e : identities(probesDir).entrySet()) {
+          boolean enrolled = g.containsKey(e.getKey());
+          strangers += enrolled ? 0 : 1;
+          e.getValue().forEach(p -> (enrolled ? mated : nonMated).put(p, e.getKey()));
+        }
+      }
+      if (gallery.isEmpty() || mated.isEmpty() || nonMated.isEmpty()) {
+        throw new IllegalArgumentException("identify needs enrolled identities, mated and non-mated probes; got "
+            + gallery.size() + " gallery images, " + mated.size() + " mated and " + nonMated.size() + " non-mated probes");
+      }
+      return new IdentifySplit(gallery, mated, nonMated, strangers);
+    }
+
+    int enrolledIdentities() {
+      return (int) gallery.values().stream().distinct().count();
+    }
+
+    int matedCount() {
+      return mated.size();
+    }
+
+    int nonMatedCount() {
+      return nonMated.size();
+    }
+
+    List<Path> allFiles() {
+      LinkedHashSet<Path> all = new LinkedHashSet<>(gallery.keySet());
+      all.addAll(mated.keySet());
+      all.addAll(nonMated.keySet());
+      return new ArrayList<>(all);
+    }
+  }
+
+  private static final java.util.Set<String> IMAGE_EXT = java.util.Set.of("jpg", "jpeg", "png", "bmp", "webp");
+
+  static Map<String, List<Path>> identities(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IOException(dir + " is not a folder");
+    }
+    Map<String, List<Path>> out = new TreeMap<>();
+    try (Stream<Path> ids = Files.list(dir)) {
+      for (Path id : ids.filter(Files::isDirectory).sorted().toList()) {
+        try (Stream<Path> imgs = Files.list(id)) {
+          List<Path> files = imgs.filter(Files::isRegularFile).filter(p -> {
+            String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+            return IMAGE_EXT.contains(n.substring(n.lastIndexOf('.') + 1));
+          }).sorted().toList();
+          if (!files.isEmpty()) {
+            out.put(id.getFileName().toString(), files);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Open-set results of one variant. */
+  record IdentifyMetrics(OpenSet openSet, int galleryFailures, int probeFailures, int unenrolled, double manifestThreshold,
+      double seconds) {
+    static IdentifyMetrics of(IdentifySplit split, Embeddings.Result emb, double manifestThreshold) {
+      List<String> ids = new ArrayList<>();
+      List<float[]> vecs = new ArrayList<>();
+      int galleryFailures = 0;
+      for (Map.Entry<Path, String> e : split.gallery().entrySet()) {
+        float[] v = emb.get(e.getKey());
+        if (v == null) {
+          galleryFailures++;
+        } else {
+          ids.add(e.getValue());
+          vecs.add(v);
+        }
+      }
+      java.util.Set<String> enrolled = new java.util.HashSet<>(ids);
+      List<OpenSet.Probe> probes = new ArrayList<>();
+      int probeFailures = 0;
+      int unenrolled = 0;
+      for (boolean isMated : new boolean[] {true, false}) {
+        for (Map.Entry<Path, String> e : (isMated ? split.mated() : split.nonMated()).entrySet()) {
+          boolean mated = isMated && enrolled.contains(e.getValue());
+          unenrolled += isMated && !mated ? 1 : 0; // all its gallery images failed: it is a stranger now
+          float[] q = emb.get(e.getKey());
+          if (q == null) {
+            probeFailures++;
+            probes.add(new OpenSet.Probe(mated, false, Double.NEGATIVE_INFINITY));
+            continue;
+          }
+          double best = Double.NEGATIVE_INFINITY;
+          String bestId = null;
+          for (int i = 0; i < vecs.size(); i++) {
+            double s = FacePipeline.cosine(q, vecs.get(i));
+            if (s > best) {
+              best = s;
+              bestId = ids.get(i);
+            }
+          }
+          probes.add(new OpenSet.Probe(mated, mated && e.getValue().equals(bestId), best));
+        }
+      }
+      return new IdentifyMetrics(new OpenSet(probes), galleryFailures, probeFailures, unenrolled, manifestThreshold,
+          emb.seconds());
+    }
+
+    List<Roc.Point> curve() {
+      double[] t = openSet.nonMatedScores();
+      List<Roc.Point> pts = new ArrayList<>();
+      for (int i = t.length - 1; i >= 0; i--) {
+        if (i > 0 && t[i] == t[i - 1]) {
+          continue;
+        }
+        pts.add(new Roc.Point(t[i], openSet.fpir(t[i]), 1 - openSet.fnir(t[i])));
+      }
+      return pts;
+    }
+
+    JsonObject toJson(Variant v) {
+      JsonObject o = new JsonObject().put("label", v.label()).put("profile", v.profile())
+          .put("flip", v.options().flipAugment()).put("refineLandmarks", v.options().refineLandmarks())
+          .put("galleryImagesWithoutFace", galleryFailures).put("probesWithoutFace", probeFailures)
+          .put("matedProbes", openSet.matedCount()).put("nonMatedProbes", openSet.nonMatedCount())
+          .put("embedSeconds", round(seconds, 1))
+          .put("rank1", round(openSet.rank1(), 6));
+      JsonArray at = new JsonArray();
+      for (double f : FPIRS) {
+        JsonObject x = new JsonObject().put("fpir", f);
+        if (openSet.enoughNonMatedFor(f)) {
+          double t = openSet.thresholdAtFpir(f);
+          x.put("threshold", round(t, 6)).put("fnir", round(openSet.fnir(t), 6)).put("measuredFpir", round(openSet.fpir(t), 6));
+        } else {
+          x.put("note", "not enough non-mated probes (" + openSet.nonMatedCount() + " < " + (long) Math.ceil(1 / f) + ")");
+        }
+        at.add(x);
+      }
+      o.put("fnirAtFpir", at);
+      o.put("atManifestThreshold", new JsonObject().put("threshold", manifestThreshold)
+          .put("fpir", round(openSet.fpir(manifestThreshold), 6)).put("fnir", round(openSet.fnir(manifestThreshold), 6)));
+      return o;
+    }
+  }
+
+  static String identifyTable(Map<String, IdentifyMetrics> table) {
+    List<String> labels = new ArrayList<>(table.keySet());
+    List<String[]> rows = new ArrayList<>();
+    rows.add(row("", labels, l -> l));
+    rows.add(row("gallery / probe images without a face", labels,
+        l -> table.get(l).galleryFailures() + " / " + table.get(l).probeFailures()));
+    rows.add(row("mated / non-mated probes", labels,
+        l -> table.get(l).openSet().matedCount() + " / " + table.get(l).openSet().nonMatedCount()));
+    rows.add(row("rank-1 accuracy (mated)", labels, l -> String.format(Locale.ROOT, "%.2f %%", 100 * table.get(l).openSet().rank1())));
+    for (double f : FPIRS) {
+      rows.add(row("FNIR @ FPIR " + sci(f) + " (threshold)", labels, l -> {
+        OpenSet o = table.get(l).openSet();
+        if (!o.enoughNonMatedFor(f)) {
+          return "not enough non-mated probes";
+        }
+        double t = o.thresholdAtFpir(f);
+        return String.format(Locale.ROOT, "%.2f %% (%s)", 100 * o.fnir(t), f4(t));
+      }));
+    }
+    rows.add(row("at manifest threshold: FPIR / FNIR", labels, l -> {
+      IdentifyMetrics m = table.get(l);
+      double t = m.manifestThreshold();
+      return String.format(Locale.ROOT, "%s: %.2f %% / %.2f %%", f4(t), 100 * m.openSet().fpir(t), 100 * m.openSet().fnir(t));
+    }));
+    rows.add(row("embedding time (s)", labels, l -> String.format(Locale.ROOT, "%.0f", table.get(l).seconds())));
+    return render(rows);
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  private static JsonObject header(Args a, String mode) {
+    return new JsonObject().put("tool", "facerec-service evaluate " + mode)
+        .put("date", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString())
+        .put("modelsDir", a.modelsDir().toString()).put("threads", a.threads())
+        .put("protocol", "verify".equals(mode)
+            ? "k-fold over the folds present (pairs without a fold spread round-robin over them); threshold maximising"
+                + " accuracy on the other folds, applied to the held-out fold; mean and population std of fold accuracies."
+                + " Decision: match when cosine >= threshold. A pair with an image without a face scores -1."
+            : "open set: best cosine over all enrolled faces; FPIR = non-mated probes with best >= t; FNIR = mated"
+                + " probes whose rank-1 subject is wrong or below t.");
+  }
+
+  private static String stem(List<Variant> variants) {
+    return String.join("_", variants.stream().map(Variant::label).toList());
+  }
+
+  private static String[] row(String name, List<String> labels, java.util.function.Function<String, String> cell) {
+    String[] r = new String[labels.size() + 1];
+    r[0] = name;
+    for (int i = 0; i < labels.size(); i++) {
+      r[i + 1] = cell.apply(labels.get(i));
+    }
+    return r;
+  }
+
+  private static String render(List<String[]> rows) {
+    int cols = rows.get(0).length;
+    int[] w = new int[cols];
+    for (String[] r : rows) {
+      for (int c = 0; c < cols; c++) {
+        w[c] = Math.max(w[c], r[c].length());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < rows.size(); i++) {
+      String[] r = rows.get(i);
+      sb.append(String.format("%-" + w[0] + "s", r[0]));
+      for (int c = 1; c < cols; c++) {
+        sb.append(" | ").append(String.format("%-" + w[c] + "s", r[c]));
+      }
+      sb.append('\n');
+      if (i == 0) {
+        sb.append("-".repeat(sb.length() - 1)).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String f4(double v) {
+    return String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  private static String sci(double v) {
+    return String.format(Locale.ROOT, "%.0e", v).replace("e-0", "e-");
+  }
+
+  private static double round(double v, int digits) {
+    if (!Double.isFinite(v)) {
+      return v;
+    }
+    double s = Math.pow(10, digits);
+    return Math.round(v * s) / s;
+  }
+}

@@ -1,0 +1,46 @@
+package dev.facerec.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.facerec.pipeline.PipelineOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("The evaluate command line: usage errors exit 2, profile suffixes switch options")
+class EvaluateArgsTest {
+  @Test
+  @DisplayName("missing or unknown arguments exit 2 and say what is wrong")
+  void rejectsBadUsage() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    assertEquals(2, EvaluateCommand.run(new String[] {}, o, e));
+    assertEquals(2, EvaluateCommand.run(new String[] {"verify", "--profile", "faceplugin"}, o, e));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("'verify' needs --pairs"));
+    assertEquals(2, EvaluateCommand.run(new String[] {"verify", "--pairs", "p.csv", "--images", "x"}, o, e));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("give at least one --profile"));
+    assertEquals(2, EvaluateCommand.run(new String[] {"identify", "--gallery", "g", "--probes", "p", "--profile", "x",
+        "--threads", "zero"}, o, e));
+    assertEquals(2, EvaluateCommand.run(new String[] {"verify", "--bogus"}, o, e));
+    assertEquals(0, EvaluateCommand.run(new String[] {"--help"}, o, e));
+  }
+
+  @Test
+  @DisplayName("P:flip:refine turns both switches on for that profile only")
+  void parsesVariants() {
+    PipelineOptions base = PipelineOptions.defaults();
+    Variant v = Variant.parse("yunet-mobilefacenet:refine:flip", base);
+    assertEquals("yunet-mobilefacenet", v.profile());
+    assertTrue(v.options().flipAugment());
+    assertTrue(v.options().refineLandmarks());
+    assertEquals("yunet-mobilefacenet+refine+flip", v.label());
+    Variant plain = Variant.parse("faceplugin", base.withFlipAugment(true));
+    assertTrue(plain.options().flipAugment());
+    assertFalse(Variant.parse("faceplugin:noflip", base.withFlipAugment(true)).options().flipAugment());
+  }
+}
