@@ -59,7 +59,8 @@ public final class InferenceClient {
         .andThen(ar -> permits.release());
   }
 
-  static <T> Future<T> mapFailure(Throwable t) {
+  /** Maps an event-bus reply failure to the {@link FaceException} it carries (TIMEOUT, NO_HANDLERS, a code). */
+  public static <T> Future<T> mapFailure(Throwable t) {
     if (t instanceof ReplyException re) {
       return switch (re.failureType()) {
         case TIMEOUT -> Future.failedFuture(new FaceException(Failure.INFERENCE_TIMEOUT, "inference did not answer in time"));

@@ -368,6 +368,21 @@ abstract class ApiTestBase {
     assertEquals(200, http.get("/docs/swagger-initializer.js").status());
   }
 
+  @Test
+  @Order(12)
+  @DisplayName("an operator's index rebuild (an event-bus admin command) rebuilds from the database and answers the same")
+  void adminRebuildsIndex() {
+    Map.Entry<String, Path[]> some = enrolled.entrySet().iterator().next();
+    JsonObject before = identifyLargest(some.getValue()[1]);
+    Http.Res r = http.send("POST", "/api/v1/admin/index/rebuild", "{}");
+    assertEquals(200, r.status(), r.toString());
+    JsonObject rebuilt = r.json().getJsonArray("rebuilt").stream().map(o -> (JsonObject) o)
+        .filter(o -> o.getString("collection").equals("default")).findFirst().orElseThrow();
+    assertEquals(enrolled.size(), rebuilt.getInteger("size"));
+    JsonObject after = identifyLargest(some.getValue()[1]);
+    assertEquals(before.getDouble("similarity"), after.getDouble("similarity"), 1e-4);
+  }
+
   static void expect(Http.Res r, int status, String code) {
     assertEquals(status, r.status(), r.toString());
     assertEquals(code, r.errorCode(), r.toString());

@@ -190,6 +190,7 @@ class SecurityIT {
         String f = admin.postRaw("/api/v1/subjects/" + s + "/faces?allowDuplicate=true", "image/jpeg", face).json().getString("id");
         yield new Call(withId(op.path(), s).replace("{faceId}", f), null, null, 204);
       }
+      case "rebuildIndex" -> new Call(op.path() + "?collection=mine", null, null, 200);
       case "getCollectionSettings" -> new Call(op.path().replace("{name}", "mine"), null, null, 200);
       case "putCollectionSettings" -> new Call(op.path().replace("{name}", "mine"), "application/json",
           "{\"minMargin\":0.01}".getBytes(StandardCharsets.UTF_8), 200);

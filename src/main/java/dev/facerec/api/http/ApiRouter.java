@@ -76,6 +76,14 @@ public final class ApiRouter {
     router.get(BASE + "/collections/:name/settings").handler(enroll).handler(collections::getSettings);
     router.put(BASE + "/collections/:name/settings").handler(adminOnly).handler(json).handler(collections::putSettings);
 
+    router.post(BASE + "/admin/index/rebuild").handler(adminOnly).handler(ctx -> {
+      // An operator command over the event bus: the index verticle rebuilds from PostgreSQL.
+      String only = ctx.request().getParam("collection");
+      JsonObject cmd = only == null ? new JsonObject() : new JsonObject().put("collection", Params.collection(only));
+      vertx.eventBus().<JsonObject>request(Addresses.ADMIN_INDEX_REBUILD, cmd, new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(600_000))
+          .onSuccess(m -> SubjectHandlers.json(ctx, 200, m.body()))
+          .onFailure(t -> Errors.fail(ctx, dev.facerec.pipeline.InferenceClient.mapFailure(t).cause()));
+    });
     router.post(BASE + "/admin/keys").handler(adminOnly).handler(json).handler(admin::createKey);
     router.get(BASE + "/admin/keys").handler(adminOnly).handler(admin::listKeys);
     router.delete(BASE + "/admin/keys/:keyId").handler(adminOnly).handler(admin::revokeKey);
