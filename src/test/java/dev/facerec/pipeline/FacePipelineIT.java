@@ -358,10 +358,13 @@ class FacePipelineIT {
   void flipAugmentAndRefinementStayClose() {
     PipelineOptions opts = new PipelineOptions(8192, 8192L * 8192, 640, 50, 2, true, true);
     byte[] img = read(TestData.faces().resolve("lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"));
-    try (FacePipeline refined = FacePipeline.open(manifest, YUNET, modelsDir, opts)) {
-      float[] plain = pipelines.get(YUNET).embed(img, FaceSelection.CENTER).get(0).embedding();
+    // the profile refines by default: compare with YuNet's own points through a copy with refinement off
+    ModelManifest own = manifest.withProfile(manifest.profile(YUNET).withRefineLandmarks(false));
+    try (FacePipeline refined = FacePipeline.open(manifest, YUNET, modelsDir, opts);
+        FacePipeline unrefined = FacePipeline.open(own, YUNET, modelsDir, PipelineOptions.defaults())) {
+      float[] plain = unrefined.embed(img, FaceSelection.CENTER).get(0).embedding();
       EmbeddedFace ef = refined.embed(img, FaceSelection.CENTER).get(0);
-      float[] yunetLm = FacePipeline.select(pipelines.get(YUNET).detect(img), FaceSelection.CENTER).get(0).landmarks()[0];
+      float[] yunetLm = FacePipeline.select(unrefined.detect(img), FaceSelection.CENTER).get(0).landmarks()[0];
       assertTrue(Math.abs(ef.face().landmarks()[0][0] - yunetLm[0]) > 1e-3, "refined landmarks replace YuNet's");
       double cos = FacePipeline.cosine(plain, ef.embedding());
       assertTrue(cos > 0.7 && cos < 0.99999, "flipped + refined vs plain: " + cos);
