@@ -82,6 +82,10 @@ public final class Service implements AutoCloseable {
     String thresholdSource = models.thresholds().containsKey(profile.id())
         ? "configuration (THRESHOLD_" + profile.id().toUpperCase().replace('-', '_') + ")"
         : "manifest: " + profile.thresholdSource();
+    double identifyThreshold = models.identifyThresholds().getOrDefault(profile.id(), profile.identifyThreshold());
+    String identifyThresholdSource = models.identifyThresholds().containsKey(profile.id())
+        ? "configuration (IDENTIFY_THRESHOLD_" + profile.id().toUpperCase().replace('-', '_') + ")"
+        : "manifest: " + profile.identifyThresholdSource();
 
     database = Database.start(new DatabaseSettings(config.database().url(), config.dataDir(),
         config.database().poolMaxSize(), config.database().connectTimeoutMs()));
@@ -126,7 +130,7 @@ public final class Service implements AutoCloseable {
     RecognitionMetrics metrics = new RecognitionMetrics(registry);
     metrics.gauge(RecognitionMetrics.INFERENCE_IN_FLIGHT, inference::inFlight);
     ApiContext api = new ApiContext(config, store, inference, profile.id(), recognizer.id(), recognizer.outputDimension(),
-        threshold, thresholdSource, new ThresholdPolicy(profile), metrics, security);
+        threshold, thresholdSource, identifyThreshold, identifyThresholdSource, new ThresholdPolicy(profile), metrics, security);
     HttpVerticle[] first = new HttpVerticle[1];
     int httpInstances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     await(vertx.deployVerticle(() -> {
@@ -137,8 +141,8 @@ public final class Service implements AutoCloseable {
       return v;
     }, new DeploymentOptions().setInstances(httpInstances)));
     port = first[0].port();
-    LOG.info("listening on {}://{}:{} (threshold {} from {}; {})", tls.enabled() ? "https" : "http", config.api().host(), port,
-        threshold, thresholdSource, tls.enabled() ? (tls.clientCaFile() != null ? "mutual TLS" : "TLS")
+    LOG.info("listening on {}://{}:{} (thresholds: verify {}, identify {}; {})", tls.enabled() ? "https" : "http", config.api().host(), port,
+        threshold, identifyThreshold, tls.enabled() ? (tls.clientCaFile() != null ? "mutual TLS" : "TLS")
             : "PLAIN HTTP: ALLOW_PLAIN_HTTP=true");
   }
 

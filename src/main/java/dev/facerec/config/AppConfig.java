@@ -29,8 +29,8 @@ public record AppConfig(
   /** {@code url} is null when the embedded PostgreSQL is to be used. */
   public record Database(String url, int poolMaxSize, int connectTimeoutMs) {}
 
-  /** {@code thresholds} holds only the operator's overrides, by profile id. */
-  public record Models(String profile, Path dir, Map<String, Double> thresholds) {}
+  /** {@code thresholds} (1:1) and {@code identifyThresholds} (1:N) hold only the operator's overrides, by profile id. */
+  public record Models(String profile, Path dir, Map<String, Double> thresholds, Map<String, Double> identifyThresholds) {}
 
   public record Images(int maxDimension, long maxPixels) {}
 

@@ -89,14 +89,8 @@ public final class ConfigLoader {
     if (!PROFILES.contains(profile)) {
       throw bad("MODEL_PROFILE", profile, "one of " + String.join(", ", PROFILES));
     }
-    Map<String, Double> thresholds = new LinkedHashMap<>();
-    for (String p : PROFILES) {
-      String envName = "THRESHOLD_" + p.toUpperCase().replace('-', '_');
-      String raw = raw(envName, "models.thresholds." + p);
-      if (raw != null && !raw.isBlank()) {
-        thresholds.put(p, parse(envName, raw, Double::parseDouble, v -> v >= -1 && v <= 1, "a cosine similarity between -1 and 1"));
-      }
-    }
+    Map<String, Double> thresholds = thresholds("THRESHOLD_", "models.thresholds.");
+    Map<String, Double> identifyThresholds = thresholds("IDENTIFY_THRESHOLD_", "models.identifyThresholds.");
     String level = text("LOG_LEVEL", "logging.level", "INFO").toUpperCase();
     if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
       throw bad("LOG_LEVEL", level, "one of TRACE, DEBUG, INFO, WARN, ERROR");
@@ -135,7 +129,7 @@ public final class ConfigLoader {
             dbUrl.isBlank() ? null : dbUrl,
             integer("DB_POOL_MAX_SIZE", "database.poolMaxSize", 10, 1, 1000),
             integer("DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", 5000, 100, 600_000)),
-        new AppConfig.Models(profile, Path.of(text("MODELS_DIR", "models.dir", "models")), Map.copyOf(thresholds)),
+        new AppConfig.Models(profile, Path.of(text("MODELS_DIR", "models.dir", "models")), thresholds, identifyThresholds),
         new AppConfig.Images(
             integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 1920, 32, 16384),
             longValue("MAX_IMAGE_PIXELS", "images.maxPixels", 1920L * 1920, 1024, 268_435_456L)),
@@ -267,6 +261,19 @@ public final class ConfigLoader {
     return p;
   }
 
+  /** Per-profile threshold overrides: {@code <prefix><PROFILE>} variables or {@code <key><profile>} in the file. */
+  private Map<String, Double> thresholds(String envPrefix, String keyPrefix) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (String p : PROFILES) {
+      String envName = envPrefix + p.toUpperCase().replace('-', '_');
+      String raw = raw(envName, keyPrefix + p);
+      if (raw != null && !raw.isBlank()) {
+        out.put(p, parse(envName, raw, Double::parseDouble, v -> v >= -1 && v <= 1, "a cosine similarity between -1 and 1"));
+      }
+    }
+    return Map.copyOf(out);
+  }
+
   /** The raw value: environment first (an empty variable counts as unset), then the YAML file; else null. */
   private String raw(String envName, String key) {
     String v = env.get(envName);
@@ -345,7 +352,8 @@ public final class ConfigLoader {
     return Arrays.asList(
         "CONFIG_FILE", "API_HOST", "API_PORT", "MAX_BODY_BYTES", "CORS_ORIGINS", "REQUEST_TIMEOUT_MS",
         "DATABASE_URL", "DB_POOL_MAX_SIZE", "DB_CONNECT_TIMEOUT_MS", "MODEL_PROFILE", "MODELS_DIR",
-        "THRESHOLD_FACEPLUGIN", "THRESHOLD_YUNET_MOBILEFACENET", "THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
+        "THRESHOLD_FACEPLUGIN", "THRESHOLD_YUNET_MOBILEFACENET", "THRESHOLD_OPENCV_ZOO", "IDENTIFY_THRESHOLD_FACEPLUGIN",
+        "IDENTIFY_THRESHOLD_YUNET_MOBILEFACENET", "IDENTIFY_THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
         "MAX_IMAGE_PIXELS", "DETECT_MAX_SIDE", "MAX_FACES_PER_IMAGE", "INFERENCE_WORKERS", "INFERENCE_THREADS",
         "INFERENCE_QUEUE_SIZE", "INFERENCE_TIMEOUT_MS", "HNSW_M", "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH",
         "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "DATA_DIR", "LOG_LEVEL",

@@ -62,7 +62,9 @@ public final class ModelManifest {
           p.getDouble("threshold"),
           p.getString("thresholdSource", ""),
           p.getBoolean("refineLandmarks", false),
-          fmrPoints(p.getJsonObject("calibration")));
+          fmrPoints(p.getJsonObject("calibration")),
+          p.getDouble("identifyThreshold", p.getDouble("threshold")),
+          p.getString("identifyThresholdSource", p.getString("thresholdSource", "")));
       if (spec.refineLandmarks() && spec.landmarks() == null) {
         throw new ModelException("profile " + spec.id() + " sets refineLandmarks but names no landmarks model");
       }

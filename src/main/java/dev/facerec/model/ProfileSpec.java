@@ -8,6 +8,9 @@ import java.util.List;
  *
  * @param landmarks the landmark model; a detector without landmarks of its own always uses it, one with
  *     landmarks uses it when {@code refineLandmarks} (or the pipeline option of that name) is on
+ * @param identifyThreshold the default for 1:N search and the duplicate check, calibrated on a false-positive
+ *     identification rate over a gallery (a stranger meets every subject, so the 1:1 threshold lets far more
+ *     through); the 1:1 {@code threshold} when the manifest has none
  * @param refineLandmarks whether the landmark model replaces the detector's own points by default
  *     (manifest field {@code refineLandmarks}, default false)
  */
@@ -20,13 +23,16 @@ public record ProfileSpec(
     double threshold,
     String thresholdSource,
     boolean refineLandmarks,
-    List<FmrPoint> fmrThresholds) {
+    List<FmrPoint> fmrThresholds,
+    double identifyThreshold,
+    String identifyThresholdSource) {
 
   /** The threshold at which the false-match rate measured on the calibration pairs was {@code fmr}. */
   public record FmrPoint(double fmr, double threshold) {}
 
   /** The same profile with refinement switched on or off by default (the evaluation tool compares both). */
   public ProfileSpec withRefineLandmarks(boolean refine) {
-    return new ProfileSpec(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refine, fmrThresholds);
+    return new ProfileSpec(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refine, fmrThresholds,
+        identifyThreshold, identifyThresholdSource);
   }
 }

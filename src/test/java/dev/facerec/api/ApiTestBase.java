@@ -193,10 +193,11 @@ abstract class ApiTestBase {
     }
     System.out.printf("[%s] identify: rank 1 right for %d/%d, matched above the threshold %d/%d%n",
         profile, rank1, enrolled.size(), correct, enrolled.size());
-    // The calibration's TAR at FMR 1e-3 is 96.9 % (faceplugin) and 98.5 % (yunet-mobilefacenet) on LFW
-    // pairs, and rank-1 over 1052 identities 96.6-97.4 %: one miss in 20 happens; two point to a defect.
+    // Calibration on LFW (docs/accuracy.md): rank-1 over 1052 identities 96.6-97.4 %, so one rank-1 miss in
+    // 20 happens; the 1:N threshold (false-positive identification rate 1e-2) rejects about 10 % of
+    // genuine single-image probes (FNIR 10.2-10.5 %): here 2-3 of 20. Five or more points to a defect.
     assertTrue(rank1 >= enrolled.size() - 1, rank1 + "/" + enrolled.size());
-    assertTrue(correct >= enrolled.size() - 2, correct + "/" + enrolled.size());
+    assertTrue(correct >= enrolled.size() - 4, correct + "/" + enrolled.size());
   }
 
   JsonObject identifyLargest(Path image) {
@@ -234,11 +235,10 @@ abstract class ApiTestBase {
       }
     }
     System.out.printf("[%s] strangers: %d/%d answered unknown%n", profile, unknown, strangers.size());
-    // The default threshold is the 1:1 one for FMR 1e-3; against a 20-subject gallery that lets about 2 %
-    // of strangers through in expectation, and LFW look-alikes pushed this fixed sample to 3 in 20
-    // (docs/accuracy.md: open-set use wants a stricter targetFmr or threshold per collection). A broken
-    // decision rule answers "match" for most of them.
-    assertTrue(unknown >= strangers.size() - 4, unknown + "/" + strangers.size());
+    // Identify decides with the 1:N threshold, calibrated so that 1 % of strangers pass against a gallery
+    // of 1052 identities; against 20 far fewer do. One in 20 is tolerated; a broken decision rule (or the
+    // 1:1 threshold, which let 3 of these 20 through) fails.
+    assertTrue(unknown >= strangers.size() - 1, unknown + "/" + strangers.size());
   }
 
   @Test

@@ -48,6 +48,7 @@ public final class IdentifyHttpBench {
     env.put("INFERENCE_QUEUE_SIZE", "64");
     env.put("LOG_LEVEL", "WARN");
     env.put("RATE_LIMIT_ADMIN", "1000000"); // the benchmark measures throughput, not the limiter
+    env.put("DUPLICATE_CHECK", "false"); // LFW look-alikes would be refused; the gallery size is what matters here
     env.putAll(System.getenv().entrySet().stream().filter(e -> e.getKey().startsWith("BENCH_"))
         .collect(java.util.stream.Collectors.toMap(e -> e.getKey().substring(6), Map.Entry::getValue)));
     try (Service service = Service.start(ConfigLoader.load(env))) {

@@ -7,7 +7,8 @@ import dev.facerec.store.GalleryStore;
 
 /**
  * What the HTTP and WebSocket handlers share on one node: the store, the inference client (one bounded
- * queue per node), the active recognizer and its decision threshold, and the node's security state.
+ * queue per node), the active recognizer and its default thresholds (1:1 for verify and consistency; 1:N for
+ * identify and the duplicate check), and the node's security state.
  */
 public record ApiContext(
     AppConfig config,
@@ -18,6 +19,8 @@ public record ApiContext(
     int dimension,
     double threshold,
     String thresholdSource,
+    double identifyThreshold,
+    String identifyThresholdSource,
     dev.facerec.model.ThresholdPolicy thresholds,
     dev.facerec.metrics.RecognitionMetrics metrics,
     Security security) {}

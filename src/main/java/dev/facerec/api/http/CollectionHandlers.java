@@ -40,7 +40,7 @@ final class CollectionHandlers {
 
   private JsonObject view(String collection, CollectionSettings s) {
     double effective = s.threshold() != null ? s.threshold()
-        : s.targetFmr() != null ? api.thresholds().thresholdFor(s.targetFmr()) : api.threshold();
+        : s.targetFmr() != null ? api.thresholds().thresholdFor(s.targetFmr()) : api.identifyThreshold();
     return s.toJson().put("collection", collection).put("effectiveThreshold", RecognitionHandlers.round((float) effective));
   }
 

@@ -8,7 +8,9 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Which threshold and margin decide a request, and where they came from: the request's {@code threshold}
- * or {@code targetFmr}, else the collection's settings, else the configured or calibrated default.
+ * or {@code targetFmr}, else the collection's settings, else the configured or calibrated default (the 1:N
+ * one for identify, calibrated on a false-positive identification rate; the 1:1 one for verify). A target
+ * FMR is a per-comparison rate, resolved through the 1:1 calibration curve.
  */
 final class Decisions {
   record Policy(double threshold, String source, double minMargin) {}
@@ -19,7 +21,17 @@ final class Decisions {
     this.api = api;
   }
 
-  Future<Policy> resolve(RoutingContext ctx, String collection) {
+  /** For identify: the collection's settings, else the 1:N default. */
+  Future<Policy> forIdentify(RoutingContext ctx, String collection) {
+    return resolve(ctx, collection, new Policy(api.identifyThreshold(), api.identifyThresholdSource(), 0));
+  }
+
+  /** For verify (1:1): the request's parameters, else the 1:1 default. */
+  Future<Policy> forVerify(RoutingContext ctx) {
+    return resolve(ctx, null, new Policy(api.threshold(), api.thresholdSource(), 0));
+  }
+
+  private Future<Policy> resolve(RoutingContext ctx, String collection, Policy dflt) {
     Double threshold = decimal(ctx, "threshold", -1, 1);
     Double targetFmr = decimal(ctx, "targetFmr", 0, 1);
     Double minMargin = decimal(ctx, "minMargin", 0, 1);
@@ -43,7 +55,7 @@ final class Decisions {
       if (s.targetFmr() != null) {
         return new Policy(api.thresholds().thresholdFor(s.targetFmr()), fmrSource("collection '" + collection + "' targetFmr", s.targetFmr()), margin);
       }
-      return new Policy(api.threshold(), api.thresholdSource(), margin);
+      return new Policy(dflt.threshold(), dflt.source(), margin);
     });
   }
 

@@ -46,7 +46,7 @@ final class RecognitionHandlers {
     String collection = Guards.collection(ctx, ctx.request().getParam("collection"));
     int limit = Params.intParam(ctx, "limit", 5, 1, 100);
     FaceSelection selection = Params.bool(ctx, "largestOnly", false) ? FaceSelection.LARGEST : FaceSelection.ALL;
-    Future<Decisions.Policy> policy = decisions.resolve(ctx, collection);
+    Future<Decisions.Policy> policy = decisions.forIdentify(ctx, collection);
     ImageUpload.read(ctx, api.config().api().maxBodyBytes(), "file")
         .compose(images -> policy.compose(p -> api.inference().embed(images.get("file"), selection, requestId)))
         .compose(result -> {
@@ -119,7 +119,7 @@ final class RecognitionHandlers {
 
   void verify(RoutingContext ctx) {
     String requestId = Errors.requestId(ctx);
-    Future<Decisions.Policy> policy = decisions.resolve(ctx, null);
+    Future<Decisions.Policy> policy = decisions.forVerify(ctx);
     ImageUpload.read(ctx, api.config().api().maxBodyBytes(), "file1", "file2")
         .compose(images -> policy.map(p -> images))
         .compose(images -> {

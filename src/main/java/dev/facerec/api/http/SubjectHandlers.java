@@ -126,15 +126,18 @@ final class SubjectHandlers {
         });
   }
 
-  /** 409 when the face already matches a different subject of the collection at the decision threshold. */
+  /**
+   * 409 when the face already matches a different subject of the collection at the 1:N threshold (the
+   * new face meets every subject, so the 1:1 threshold would flag look-alikes in any large gallery).
+   */
   private Future<Void> refuseDuplicate(String collection, UUID subjectId, float[] embedding) {
     return vertx.eventBus().<SearchResult>request(Addresses.INDEX_SEARCH, new SearchRequest(collection, embedding, 10))
         .compose(m -> {
           for (SearchResult.Hit h : m.body().hits()) {
-            if (!h.subjectId().equals(subjectId) && h.similarity() >= api.threshold()) {
+            if (!h.subjectId().equals(subjectId) && h.similarity() >= api.identifyThreshold()) {
               return Future.failedFuture(new FaceException(Failure.DUPLICATE_IDENTITY, String.format(
                   "the face already matches subject %s (similarity %.3f >= threshold %.3f); add ?allowDuplicate=true to enroll it anyway",
-                  h.subjectId(), h.similarity(), api.threshold()))
+                  h.subjectId(), h.similarity(), api.identifyThreshold()))
                   .withDetails(new JsonObject().put("subjectId", h.subjectId().toString()).put("similarity", RecognitionHandlers.round(h.similarity()))));
             }
           }
