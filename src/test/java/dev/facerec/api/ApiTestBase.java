@@ -11,13 +11,12 @@ import dev.facerec.security.ApiKeys;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.Images;
 import dev.facerec.testing.TestData;
+import dev.facerec.testing.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,7 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class ApiTestBase {
-  static final String PG = "127.0.0.1:5432/test";
+  static final String PG = TestNode.PG;
   static final int IDENTITIES = 20;
   /** The harness's admin key, given to the service as ADMIN_API_KEY on its first start. */
   static final String ADMIN_KEY = ApiKeys.generate();
@@ -59,20 +58,11 @@ abstract class ApiTestBase {
 
   ApiTestBase(String profile) {
     this.profile = profile;
-    this.schema = "apiit_" + profile.replace('-', '_') + "_" + Long.toHexString(System.nanoTime());
+    this.schema = TestNode.schema("apiit_" + profile.replace('-', '_'));
   }
 
   Map<String, String> env() {
-    Map<String, String> env = new HashMap<>();
-    env.put("API_HOST", "127.0.0.1");
-    env.put("API_PORT", "0");
-    env.put("ALLOW_PLAIN_HTTP", "true");
-    env.put("ADMIN_API_KEY", ADMIN_KEY);
-    env.put("DATABASE_URL", "postgres://postgres@" + PG + "?schema=" + schema);
-    env.put("MODEL_PROFILE", profile);
-    env.put("MODELS_DIR", modelsDir.toString());
-    env.put("DATA_DIR", dataDir.toString());
-    env.put("INFERENCE_WORKERS", "1");
+    Map<String, String> env = TestNode.env(profile, modelsDir, dataDir, schema, ADMIN_KEY);
     env.put("MAX_BODY_BYTES", String.valueOf(3 << 20));
     env.put("INDEX_SNAPSHOT_INTERVAL_S", "0");
     return env;
@@ -96,9 +86,7 @@ abstract class ApiTestBase {
     if (service != null) {
       service.close();
     }
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + PG, "postgres", "")) {
-      c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    }
+    TestNode.dropSchema(schema);
   }
 
   static byte[] read(Path p) {

@@ -11,12 +11,10 @@ import dev.facerec.model.ProfileSpec;
 import dev.facerec.model.ThresholdPolicy;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.TestData;
+import dev.facerec.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +37,7 @@ import org.opencv.imgproc.Imgproc;
 class DecisionsIT {
   private static final String ADMIN_KEY = ApiKeys.generate();
   private static final String PROFILE = "yunet-mobilefacenet";
-  private final String schema = "decisions_" + Long.toHexString(System.nanoTime());
+  private final String schema = TestNode.schema("decisions");
   private Service service;
   private Http http;
   private List<List<Path>> people;
@@ -47,16 +45,7 @@ class DecisionsIT {
   @BeforeAll
   void start() throws Exception {
     dev.facerec.image.OpenCv.load();
-    Map<String, String> env = new HashMap<>();
-    env.put("API_HOST", "127.0.0.1");
-    env.put("API_PORT", "0");
-    env.put("ALLOW_PLAIN_HTTP", "true");
-    env.put("ADMIN_API_KEY", ADMIN_KEY);
-    env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?schema=" + schema);
-    env.put("MODEL_PROFILE", PROFILE);
-    env.put("MODELS_DIR", TestData.modelsDir(PROFILE).toString());
-    env.put("DATA_DIR", Files.createTempDirectory("decisions").toString());
-    env.put("INFERENCE_WORKERS", "1");
+    Map<String, String> env = TestNode.env(PROFILE, TestData.modelsDir(PROFILE), Files.createTempDirectory("decisions"), schema, ADMIN_KEY);
     service = Service.start(ConfigLoader.load(env));
     http = new Http(service.port(), ADMIN_KEY);
     // LFW photos often show a second person at the border, or are blurred; enrollment rightly refuses
@@ -79,9 +68,7 @@ class DecisionsIT {
   @AfterAll
   void stop() throws Exception {
     service.close();
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")) {
-      c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    }
+    TestNode.dropSchema(schema);
   }
 
   private String subject(String name, String collection) {

@@ -8,11 +8,9 @@ import dev.facerec.config.ConfigLoader;
 import dev.facerec.security.ApiKeys;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.TestData;
+import dev.facerec.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -24,17 +22,9 @@ class LimitsIT {
   @Test
   @DisplayName("an image with more faces than MAX_FACES_PER_IMAGE is refused; requests without credentials have their own budget")
   void facesPerImageAndAnonymousBudget() throws Exception {
-    String schema = "limits_" + Long.toHexString(System.nanoTime());
-    Map<String, String> env = new HashMap<>();
-    env.put("API_HOST", "127.0.0.1");
-    env.put("API_PORT", "0");
-    env.put("ALLOW_PLAIN_HTTP", "true");
-    env.put("ADMIN_API_KEY", ADMIN_KEY);
-    env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?schema=" + schema);
-    env.put("MODEL_PROFILE", "yunet-mobilefacenet");
-    env.put("MODELS_DIR", TestData.modelsDir("yunet-mobilefacenet").toString());
-    env.put("DATA_DIR", Files.createTempDirectory("limits").toString());
-    env.put("INFERENCE_WORKERS", "1");
+    String schema = TestNode.schema("limits");
+    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"),
+        Files.createTempDirectory("limits"), schema, ADMIN_KEY);
     env.put("MAX_FACES_PER_IMAGE", "4");
     env.put("RATE_LIMIT_ANONYMOUS", "3");
     env.put("AUTH_FAILURES_BEFORE_BACKOFF", "1000");
@@ -54,9 +44,7 @@ class LimitsIT {
       assertNotNull(limited.header("Retry-After"));
       assertEquals(200, http.get("/api/v1/subjects").status(), "a key has its own budget");
     } finally {
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")) {
-        c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-      }
+      TestNode.dropSchema(schema);
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.facerec.config.ConfigLoader;
 import dev.facerec.security.ApiKeys;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.TestData;
+import dev.facerec.testing.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
@@ -17,7 +18,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,16 +34,8 @@ class ResilienceIT {
   private static final String ADMIN_KEY = ApiKeys.generate();
 
   private static Map<String, String> env(Path models, Path data, String dbUrl) {
-    Map<String, String> env = new HashMap<>();
-    env.put("API_HOST", "127.0.0.1");
-    env.put("API_PORT", "0");
-    env.put("ALLOW_PLAIN_HTTP", "true");
-    env.put("ADMIN_API_KEY", ADMIN_KEY);
+    Map<String, String> env = TestNode.env("yunet-mobilefacenet", models, data, "unused", ADMIN_KEY);
     env.put("DATABASE_URL", dbUrl);
-    env.put("MODEL_PROFILE", "yunet-mobilefacenet");
-    env.put("MODELS_DIR", models.toString());
-    env.put("DATA_DIR", data.toString());
-    env.put("INFERENCE_WORKERS", "1");
     env.put("INFERENCE_QUEUE_SIZE", "1");
     env.put("WS_MAX_IN_FLIGHT", "1");
     return env;

@@ -11,6 +11,7 @@ import dev.facerec.config.ConfigLoader;
 import dev.facerec.security.ApiKeys;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.TestData;
+import dev.facerec.testing.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
@@ -41,7 +42,6 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,16 +102,8 @@ class SecurityIT {
     ecPublic = Files.writeString(dir.resolve("ec.pem"), pem("PUBLIC KEY", ec.getPublic().getEncoded()));
     Path rsaPublic = Files.writeString(dir.resolve("rsa.pem"), pem("PUBLIC KEY", rsa.getPublic().getEncoded()));
 
-    Map<String, String> env = new HashMap<>();
-    env.put("API_HOST", "127.0.0.1");
-    env.put("API_PORT", "0");
-    env.put("ALLOW_PLAIN_HTTP", "true");
-    env.put("ADMIN_API_KEY", ADMIN_KEY);
-    env.put("DATABASE_URL", "postgres://postgres@" + PG + "?schema=" + schema);
-    env.put("MODEL_PROFILE", "yunet-mobilefacenet");
-    env.put("MODELS_DIR", TestData.modelsDir("yunet-mobilefacenet").toString());
-    env.put("DATA_DIR", dir.resolve("data").toString());
-    env.put("INFERENCE_WORKERS", "1");
+    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"), dir.resolve("data"),
+        schema, ADMIN_KEY);
     env.put("INDEX_SNAPSHOT_INTERVAL_S", "0");
     env.put("MAX_BODY_BYTES", String.valueOf(3 << 20));
     env.put("JWT_PUBLIC_KEY_FILES", ecPublic + "," + rsaPublic);

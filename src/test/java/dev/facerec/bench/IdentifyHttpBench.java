@@ -5,13 +5,11 @@ import dev.facerec.app.Service;
 import dev.facerec.config.ConfigLoader;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.TestData;
+import dev.facerec.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -34,16 +32,8 @@ public final class IdentifyHttpBench {
     int requests = args.length > 2 ? Integer.parseInt(args[2]) : 400;
     String profile = args.length > 3 ? args[3] : "yunet-mobilefacenet";
     String workers = args.length > 4 ? args[4] : "2";
-    String schema = "bench_" + Long.toHexString(System.nanoTime());
-    Map<String, String> env = new HashMap<>();
-    env.put("API_HOST", "127.0.0.1");
-    env.put("API_PORT", "0");
-    env.put("ALLOW_PLAIN_HTTP", "true");
-    env.put("ADMIN_API_KEY", ADMIN_KEY);
-    env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?schema=" + schema);
-    env.put("MODEL_PROFILE", profile);
-    env.put("MODELS_DIR", TestData.modelsDir(profile).toString());
-    env.put("DATA_DIR", Files.createTempDirectory("bench").toString());
+    String schema = TestNode.schema("bench");
+    Map<String, String> env = TestNode.env(profile, TestData.modelsDir(profile), Files.createTempDirectory("bench"), schema, ADMIN_KEY);
     env.put("INFERENCE_WORKERS", workers);
     env.put("INFERENCE_QUEUE_SIZE", "64");
     env.put("LOG_LEVEL", "WARN");
@@ -106,9 +96,7 @@ public final class IdentifyHttpBench {
       System.out.printf("identify over HTTP: %d requests, %d clients, %.1f req/s, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %d non-200%n",
           requests, clients, requests / secs, pct(latencies, 50), pct(latencies, 95), pct(latencies, 99), errors.get());
     } finally {
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")) {
-        c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-      }
+      TestNode.dropSchema(schema);
     }
   }
 
