@@ -15,6 +15,7 @@ import dev.facerec.image.ImageInfo;
 import dev.facerec.image.ImageProbe;
 import dev.facerec.model.ModelException;
 import dev.facerec.model.ModelManifest;
+import dev.facerec.quality.FaceQuality;
 import dev.facerec.model.ModelSpec;
 import dev.facerec.model.ProfileSpec;
 import java.io.IOException;
@@ -194,7 +195,7 @@ public final class FacePipeline implements AutoCloseable {
       Detection d = detect(bgr);
       List<EmbeddedFace> out = new ArrayList<>();
       for (DetectedFace f : select(d, selection)) {
-        out.add(new EmbeddedFace(f, embed(bgr, f)));
+        out.add(embedWithQuality(bgr, f));
       }
       return out;
     } finally {
@@ -235,6 +236,19 @@ public final class FacePipeline implements AutoCloseable {
     Mat aligned = FaceAligner.align(bgr, face.landmarks());
     try {
       return embedder.embed(aligned);
+    } finally {
+      aligned.release();
+    }
+  }
+
+  /** Aligns once, then embeds and measures quality on the same 112x112 crop. */
+  private EmbeddedFace embedWithQuality(Mat bgr, DetectedFace face) {
+    if (face.landmarks() == null || face.landmarks().length != FaceAligner.TEMPLATE.length) {
+      throw new IllegalArgumentException("the face has no 5 landmarks");
+    }
+    Mat aligned = FaceAligner.align(bgr, face.landmarks());
+    try {
+      return new EmbeddedFace(face, embedder.embed(aligned), FaceQuality.ofAligned(aligned, face));
     } finally {
       aligned.release();
     }

@@ -7,7 +7,6 @@ import dev.facerec.bus.Failure;
 import dev.facerec.bus.InferenceRequest;
 import dev.facerec.bus.InferenceResult;
 import dev.facerec.detect.DetectedFace;
-import dev.facerec.image.ImageDecoder;
 import dev.facerec.image.ImageInfo;
 import dev.facerec.image.ImageProbe;
 import dev.facerec.model.ModelManifest;
@@ -20,7 +19,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.opencv.core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,16 +65,11 @@ public final class InferenceVerticle extends VerticleBase {
       InferenceResult result;
       if (embed) {
         ImageInfo info = ImageProbe.probe(req.image(), options.maxImageDimension(), options.maxPixels());
-        Mat bgr = ImageDecoder.decode(req.image(), info);
-        try {
-          List<FaceData> faces = new ArrayList<>();
-          for (DetectedFace f : FacePipeline.select(pipeline.detect(bgr), FaceSelection.valueOf(req.selection()))) {
-            faces.add(toData(f, pipeline.embed(bgr, f), FaceQuality.measure(bgr, f)));
-          }
-          result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0));
-        } finally {
-          bgr.release();
+        List<FaceData> faces = new ArrayList<>();
+        for (EmbeddedFace f : pipeline.embed(req.image(), FaceSelection.valueOf(req.selection()))) {
+          faces.add(toData(f.face(), f.embedding(), f.quality()));
         }
+        result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0));
       } else {
         Detection d = pipeline.detect(req.image());
         List<FaceData> faces = new ArrayList<>();

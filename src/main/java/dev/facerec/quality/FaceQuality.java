@@ -22,10 +22,9 @@ import org.opencv.imgproc.Imgproc;
  */
 public record FaceQuality(float faceSize, float score, double sharpness, double yaw, double roll, double pitch) {
 
-  /** Measures a face of a decoded BGR image; the face must carry its 5 landmarks. */
-  public static FaceQuality measure(Mat bgr, DetectedFace face) {
+  /** Measures a face from its aligned 112x112 BGR crop (as made by {@link FaceAligner}) and its detection. */
+  public static FaceQuality ofAligned(Mat aligned, DetectedFace face) {
     float[][] p = face.landmarks();
-    Mat aligned = FaceAligner.align(bgr, p);
     Mat grey = new Mat();
     Mat lap = new Mat();
     MatOfDouble mean = new MatOfDouble();
@@ -38,7 +37,6 @@ public record FaceQuality(float faceSize, float score, double sharpness, double 
       return new FaceQuality(Math.min(face.box().width(), face.box().height()), face.score(), sd * sd,
           yaw(p), roll(p), pitch(p));
     } finally {
-      aligned.release();
       grey.release();
       lap.release();
       mean.release();
