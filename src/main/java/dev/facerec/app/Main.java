@@ -80,7 +80,7 @@ public final class Main {
       err.println(e.getMessage());
       return 2;
     }
-    Logging.setLevel(config.logLevel());
+    Logging.configure(config.logLevel(), config.logFormat());
     try {
       Service service = Service.start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));

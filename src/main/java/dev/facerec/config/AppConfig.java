@@ -21,7 +21,8 @@ public record AppConfig(
     Recognition recognition,
     Security security,
     Path dataDir,
-    String logLevel) {
+    String logLevel,
+    String logFormat) {
 
   public record Api(String host, int port, long maxBodyBytes, List<String> corsOrigins, boolean corsAllowCredentials,
       long requestTimeoutMs) {}

@@ -95,6 +95,10 @@ public final class ConfigLoader {
     if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
       throw bad("LOG_LEVEL", level, "one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
+    String logFormat = text("LOG_FORMAT", "logging.format", "text").toLowerCase();
+    if (!List.of("text", "json").contains(logFormat)) {
+      throw bad("LOG_FORMAT", logFormat, "text or json");
+    }
     String dbUrl = secret("DATABASE_URL");
     if (dbUrl == null) {
       dbUrl = text("DATABASE_URL", "database.url", "");
@@ -164,7 +168,8 @@ public final class ConfigLoader {
             bool("FLIP_AUGMENT", "recognition.flipAugment", false)),
         security(),
         Path.of(text("DATA_DIR", "data.dir", "data")),
-        level);
+        level,
+        logFormat);
   }
 
   /** Roles a rate limit is configured for, with their variables and defaults (requests per window). */
@@ -356,7 +361,7 @@ public final class ConfigLoader {
         "IDENTIFY_THRESHOLD_YUNET_MOBILEFACENET", "IDENTIFY_THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
         "MAX_IMAGE_PIXELS", "DETECT_MAX_SIDE", "MAX_FACES_PER_IMAGE", "INFERENCE_WORKERS", "INFERENCE_THREADS",
         "INFERENCE_QUEUE_SIZE", "INFERENCE_TIMEOUT_MS", "HNSW_M", "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH",
-        "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "DATA_DIR", "LOG_LEVEL",
+        "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "DATA_DIR", "LOG_LEVEL", "LOG_FORMAT",
         "DATABASE_URL_FILE", "CORS_ALLOW_CREDENTIALS", "WS_MAX_CONNECTIONS_PER_KEY", "ALLOW_PLAIN_HTTP", "TLS_CERT_FILE",
         "TLS_KEY_FILE", "TLS_CLIENT_CA_FILE", "ADMIN_API_KEY", "ADMIN_API_KEY_FILE", "JWT_PUBLIC_KEY_FILES", "JWT_JWKS_FILE",
         "JWT_ISSUER", "JWT_AUDIENCE", "JWT_ROLES_CLAIM", "JWT_COLLECTION_CLAIM", "JWT_LEEWAY_S", "WS_TOKEN_MAX_TTL_S",

@@ -53,6 +53,8 @@ class ConfigLoaderTest {
         .contains("CORS_ORIGINS='example.com'"));
     assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("LOG_LEVEL", "LOUD"))).getMessage()
         .contains("LOG_LEVEL='LOUD'"));
+    assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("LOG_FORMAT", "xml"))).getMessage()
+        .contains("LOG_FORMAT='xml', expected text or json"));
   }
 
   @Test
