@@ -363,19 +363,18 @@ public final class GalleryStore {
         .recover(GalleryStore::translate);
   }
 
-  /** The embeddings of one subject's faces, oldest first (unknown subject → SUBJECT_NOT_FOUND). */
+  /** The embeddings of one subject's faces, oldest first (empty for an unknown subject: callers look it up first). */
   public Future<List<StoredEmbedding>> subjectEmbeddings(UUID subjectId) {
-    return getSubject(subjectId).compose(s -> pool
+    return pool
         .preparedQuery("SELECT id, subject_id, embedding FROM faces WHERE subject_id = $1 ORDER BY created_at, id")
         .execute(Tuple.of(subjectId))
         .map(rows -> {
           List<StoredEmbedding> out = new ArrayList<>(rows.size());
           rows.forEach(r -> out.add(new StoredEmbedding(r.getUUID(0), r.getUUID(1),
-              dev.facerec.bus.Vectors.fromBytes(r.getBuffer(2).getBytes()))))
-          ;
+              dev.facerec.bus.Vectors.fromBytes(r.getBuffer(2).getBytes()))));
           return out;
         })
-        .recover(GalleryStore::translate));
+        .recover(GalleryStore::translate);
   }
 
   /** A collection's decision settings; all null when the collection has none (or does not exist yet). */

@@ -1,5 +1,6 @@
 package dev.facerec.bench;
 
+import dev.facerec.testing.RandomVectors;
 import dev.facerec.index.HnswShard;
 import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexedFace;
@@ -146,17 +147,7 @@ public final class IndexBench {
   }
 
   private static float[] unit(Random random, int dim) {
-    float[] v = new float[dim];
-    double sq = 0;
-    for (int i = 0; i < dim; i++) {
-      v[i] = (float) random.nextGaussian();
-      sq += v[i] * v[i];
-    }
-    float inv = (float) (1 / Math.sqrt(sq));
-    for (int i = 0; i < dim; i++) {
-      v[i] *= inv;
-    }
-    return v;
+    return RandomVectors.unit(random, dim);
   }
 
   private static int arg(String[] args, int i, int dflt) {

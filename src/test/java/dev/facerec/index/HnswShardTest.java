@@ -1,5 +1,6 @@
 package dev.facerec.index;
 
+import dev.facerec.testing.RandomVectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -301,17 +302,7 @@ class HnswShardTest {
   }
 
   private float[] randomUnit(int dim) {
-    float[] v = new float[dim];
-    double sq = 0;
-    for (int i = 0; i < dim; i++) {
-      v[i] = (float) random.nextGaussian();
-      sq += v[i] * v[i];
-    }
-    float inv = (float) (1 / Math.sqrt(sq));
-    for (int i = 0; i < dim; i++) {
-      v[i] *= inv;
-    }
-    return v;
+    return RandomVectors.unit(random, dim);
   }
 
   private static float dot(float[] a, float[] b) {

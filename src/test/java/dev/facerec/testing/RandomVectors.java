@@ -1,0 +1,22 @@
+package dev.facerec.testing;
+
+import java.util.Random;
+
+/** Random unit vectors (Gaussian components, normalised) for index tests and benchmarks. */
+public final class RandomVectors {
+  private RandomVectors() {}
+
+  public static float[] unit(Random random, int dim) {
+    float[] v = new float[dim];
+    double sq = 0;
+    for (int i = 0; i < dim; i++) {
+      v[i] = (float) random.nextGaussian();
+      sq += v[i] * v[i];
+    }
+    float inv = (float) (1 / Math.sqrt(sq));
+    for (int i = 0; i < dim; i++) {
+      v[i] *= inv;
+    }
+    return v;
+  }
+}
