@@ -1,6 +1,5 @@
 package dev.facerec.bench;
 
-import dev.facerec.testing.RandomVectors;
 import dev.facerec.index.HnswShard;
 import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexedFace;
@@ -17,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.facerec.testing.RandomVectors;
 
 /**
  * Build time, query throughput, recall@10 and memory of {@link HnswShard} on random unit vectors.

@@ -1,6 +1,5 @@
 package dev.facerec.index;
 
-import dev.facerec.testing.RandomVectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -23,6 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.facerec.testing.RandomVectors;
 
 @DisplayName("HnswShard")
 class HnswShardTest {
