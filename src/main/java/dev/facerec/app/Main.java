@@ -29,6 +29,11 @@ public final class Main {
                                     create an API key (roles: admin, enroll, recognize, detect); shown once
         keys list                   list API keys (ids, roles, collections; never the secrets)
         keys revoke ID              revoke an API key
+        cluster status              join the cluster as a lite member and print every node's roles, readiness,
+                                    index position and checksums (CLUSTER_MEMBERS names the nodes)
+        cluster rebuild [--collection C]
+                                    every index replica rebuilds from PostgreSQL while it keeps serving
+        cluster drain --node N      node N stops taking work, finishes what is in flight, and leaves
         evaluate verify --pairs CSV --images DIR --profile P [...]
                                     accuracy on labeled pairs (10-fold, AUC, EER, TAR at FAR), calibrated
                                     threshold for a target false-match rate; JSON and ROC PNG in eval-out/
@@ -58,6 +63,9 @@ public final class Main {
       case "keys" -> {
         return KeysCommand.run(rest, out, err);
       }
+      case "cluster" -> {
+        return dev.facerec.cluster.ClusterCommand.run(rest, out, err);
+      }
       case "evaluate" -> {
         return EvaluateCommand.run(rest, out, err);
       }
@@ -83,6 +91,7 @@ public final class Main {
     Logging.configure(config.logLevel(), config.logFormat());
     try {
       Service service = Service.start(config);
+      service.onDrained(() -> Runtime.getRuntime().halt(0)); // drained and closed: nothing left to run
       Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
       Thread.currentThread().join();
       return 0;

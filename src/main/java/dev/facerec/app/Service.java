@@ -3,34 +3,46 @@ package dev.facerec.app;
 import dev.facerec.api.http.ApiContext;
 import dev.facerec.api.http.HttpVerticle;
 import dev.facerec.bus.Codecs;
+import dev.facerec.cluster.AdminVerticle;
+import dev.facerec.cluster.ClusterSetup;
+import dev.facerec.cluster.Membership;
+import dev.facerec.cluster.NodeRole;
+import dev.facerec.cluster.NodeState;
 import dev.facerec.config.AppConfig;
+import dev.facerec.index.IndexClient;
 import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexVerticle;
+import dev.facerec.metrics.RecognitionMetrics;
 import dev.facerec.model.ModelManifest;
 import dev.facerec.model.ModelSpec;
 import dev.facerec.model.ModelVerifier;
 import dev.facerec.model.ProfileSpec;
 import dev.facerec.model.ThresholdPolicy;
 import dev.facerec.pipeline.InferenceClient;
+import dev.facerec.pipeline.InferenceGateVerticle;
 import dev.facerec.pipeline.InferenceVerticle;
 import dev.facerec.pipeline.PipelineOptions;
-import dev.facerec.store.Database;
-import dev.facerec.store.DatabaseSettings;
-import dev.facerec.store.ApiKeyStore;
-import dev.facerec.store.GalleryStore;
+import dev.facerec.recognition.Recognition;
 import dev.facerec.security.AdminKeyBootstrap;
 import dev.facerec.security.Security;
+import dev.facerec.store.ApiKeyStore;
+import dev.facerec.store.Database;
+import dev.facerec.store.DatabaseSettings;
+import dev.facerec.store.GalleryStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.facerec.metrics.RecognitionMetrics;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -38,17 +50,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The deployment plan of one node: verify models, open the database, then deploy the inference workers,
- * the index verticle and the HTTP verticles, in that order, so the API only listens once it can answer.
+ * The deployment plan of one node, by its roles: join the cluster (or stand alone: a cluster of one), open
+ * the database (api and index roles), deploy the inference workers and their gate (inference), the index
+ * replica (index), the admin commands (every node), then HTTP: the API on api nodes, probes and metrics
+ * on the others, so a node only listens once it can answer.
  */
 public final class Service implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+  private static final long DRAIN_GRACE_MS = 30_000;
 
   private final AppConfig config;
   private Vertx vertx;
   private Database database;
   private Pool pool;
   private PrometheusMeterRegistry registry;
+  private Membership membership;
+  private final NodeState state = new NodeState();
+  private InferenceGateVerticle gate;
+  private volatile boolean dbReachable = true;
+  private volatile Runnable onDrained = () -> {};
   private int port;
 
   private Service(AppConfig config) {
@@ -73,10 +93,17 @@ public final class Service implements AutoCloseable {
       throw new IllegalStateException("no TLS certificate: set TLS_CERT_FILE and TLS_KEY_FILE (PEM) to serve HTTPS, or"
           + " ALLOW_PLAIN_HTTP=true to serve plain HTTP (localhost, or behind a proxy that terminates TLS)");
     }
+    AppConfig.Cluster cluster = config.cluster();
+    boolean api = cluster.roles().contains(NodeRole.API);
+    boolean inference = cluster.roles().contains(NodeRole.INFERENCE);
+    boolean indexRole = cluster.roles().contains(NodeRole.INDEX);
+
     AppConfig.Models models = config.models();
     ModelManifest manifest = ModelManifest.load(models.dir());
     ProfileSpec profile = manifest.profile(models.profile());
-    ModelVerifier.verifyProfile(manifest, profile.id(), models.dir());
+    if (inference) {
+      ModelVerifier.verifyProfile(manifest, profile.id(), models.dir()); // only nodes that load the models need the files
+    }
     ModelSpec recognizer = manifest.model(profile.recognizer());
     double threshold = models.thresholds().getOrDefault(profile.id(), profile.threshold());
     String thresholdSource = models.thresholds().containsKey(profile.id())
@@ -87,63 +114,152 @@ public final class Service implements AutoCloseable {
         ? "configuration (IDENTIFY_THRESHOLD_" + profile.id().toUpperCase().replace('-', '_') + ")"
         : "manifest: " + profile.identifyThresholdSource();
 
-    database = Database.start(new DatabaseSettings(config.database().url(), config.dataDir(),
-        config.database().poolMaxSize(), config.database().connectTimeoutMs()));
-    LOG.info("database: {}", database.describe());
+    if (api || indexRole) {
+      database = Database.start(new DatabaseSettings(config.database().url(), config.dataDir(),
+          config.database().poolMaxSize(), config.database().connectTimeoutMs()));
+      LOG.info("database: {}", database.describe());
+    }
 
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
-    Codecs.register(vertx);
-    pool = database.createPool(vertx);
-    GalleryStore store = new GalleryStore(pool);
-    ApiKeyStore keys = new ApiKeyStore(pool);
-    await(AdminKeyBootstrap.ensure(keys, config.security().adminApiKey(), config.dataDir()));
-    Security security = new Security(vertx, config, keys);
-    await(security.start());
-
-    Map<String, String> inUse = await(store.collectionModels());
-    inUse.forEach((collection, model) -> {
-      if (!model.equals(recognizer.id())) {
-        throw new IllegalStateException("collection '" + collection + "' holds embeddings made with model '" + model
-            + "', but profile '" + profile.id() + "' uses '" + recognizer.id() + "': start with the profile of that model,"
-            + " or use another database; embeddings of different recognizers are never mixed");
-      }
-    });
-
-    PipelineOptions pipelineOptions = new PipelineOptions(config.images().maxDimension(), config.images().maxPixels(),
-        config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(), false);
-    int workers = config.inference().workers();
-    await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions),
-        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers)));
-    LOG.info("inference: profile {} ({}-d {}), {} worker(s)", profile.id(), recognizer.outputDimension(), recognizer.id(), workers);
-
-    IndexParams params = new IndexParams(config.index().m(), config.index().efConstruction(), config.index().efSearch());
-    await(vertx.deployVerticle(new IndexVerticle(params, config.index().snapshotIntervalSeconds(), store,
-        config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension()),
-        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
-
-    InferenceClient inference = new InferenceClient(vertx, workers + config.inference().queueSize(), config.inference().timeoutMs());
     RecognitionMetrics metrics = new RecognitionMetrics(registry);
-    metrics.gauge(RecognitionMetrics.INFERENCE_IN_FLIGHT, inference::inFlight);
-    ApiContext api = new ApiContext(config, store, inference, profile.id(), recognizer.id(), recognizer.outputDimension(),
-        threshold, thresholdSource, identifyThreshold, identifyThresholdSource, new ThresholdPolicy(profile), metrics, security);
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    String name = cluster.nodeName();
+    if (cluster.enabled()) {
+      HazelcastClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcast(cluster, false));
+      options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setPort(cluster.busPort())
+          .setClusterPublicHost(cluster.publicHost()).setClusterPublicPort(cluster.busPort())
+          .setClusterNodeMetadata(new dev.facerec.cluster.Member("", name, cluster.roles()).metadata()));
+      VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(manager);
+      vertx = await(builder.buildClustered());
+      membership = Membership.clustered(vertx, manager, name, cluster.roles());
+      LOG.info("cluster: joined as {} ({}), roles {}, {} member(s) in view; Hazelcast {}:{}, event bus {}:{}", name, membership.selfId(),
+          cluster.roles(), manager.getNodes().size(), cluster.publicHost(), cluster.port(), cluster.publicHost(), cluster.busPort());
+    } else {
+      vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+      membership = Membership.alone(vertx, name, cluster.roles());
+    }
+    membership.start();
+    metrics.gauge(RecognitionMetrics.CLUSTER_MEMBERS, () -> membership.members().size());
+    Codecs.register(vertx);
+
+    GalleryStore store = null;
+    Security security = null;
+    if (database != null) {
+      pool = database.createPool(vertx);
+      store = new GalleryStore(pool);
+      GalleryStore db = store;
+      vertx.setPeriodic(2000, id -> db.ping().onComplete(ar -> dbReachable = ar.succeeded()));
+      state.check("database", () -> dbReachable ? null : "database unreachable");
+      Map<String, String> inUse = await(store.collectionModels());
+      inUse.forEach((collection, model) -> {
+        if (!model.equals(recognizer.id())) {
+          throw new IllegalStateException("collection '" + collection + "' holds embeddings made with model '" + model
+              + "', but profile '" + profile.id() + "' uses '" + recognizer.id() + "': start with the profile of that model,"
+              + " or use another database; embeddings of different recognizers are never mixed");
+        }
+      });
+    }
+    if (api) {
+      ApiKeyStore keys = new ApiKeyStore(pool);
+      // One first admin key per cluster: nodes starting together take turns (a cluster-wide lock).
+      io.vertx.core.shareddata.Lock lock = await(vertx.sharedData().getLockWithTimeout("facerec.admin-key-bootstrap", 60_000));
+      try {
+        await(AdminKeyBootstrap.ensure(keys, config.security().adminApiKey(), config.dataDir()));
+      } finally {
+        lock.release();
+      }
+      security = new Security(vertx, config, keys, () -> Math.max(1, membership.withRole(NodeRole.API).size()));
+      await(security.start());
+    }
+
+    if (inference) {
+      PipelineOptions pipelineOptions = new PipelineOptions(config.images().maxDimension(), config.images().maxPixels(),
+          config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(), false);
+      int workers = config.inference().workers();
+      await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions),
+          new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers)));
+      gate = new InferenceGateVerticle(membership.selfId(), name, workers + config.inference().queueSize(), state, metrics);
+      await(vertx.deployVerticle(gate));
+      LOG.info("inference: profile {} ({}-d {}), {} worker(s), capacity {}", profile.id(), recognizer.outputDimension(), recognizer.id(),
+          workers, workers + config.inference().queueSize());
+    }
+
+    if (indexRole) {
+      IndexParams params = new IndexParams(config.index().m(), config.index().efConstruction(), config.index().efSearch());
+      IndexVerticle index = new IndexVerticle(membership.selfId(), params, config.index().snapshotIntervalSeconds(),
+          config.index().changeLogRetention(), store, config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension());
+      state.check("index", index::notReadyReason);
+      metrics.gauge(RecognitionMetrics.INDEX_APPLIED_SEQ, index::appliedSeq);
+      await(vertx.deployVerticle(index, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+    }
+
+    IndexClient indexClient = new IndexClient(vertx, membership, config.index().ackTimeoutMs());
+    InferenceClient inferenceClient = new InferenceClient(vertx, membership, config.inference().timeoutMs(), metrics);
+    Recognition recognition = store == null ? null : new Recognition(store, inferenceClient, indexClient, metrics,
+        new Recognition.Settings(profile.id(), recognizer.id(), threshold, identifyThreshold, config.enrollment().gate(),
+            config.enrollment().duplicateCheck()));
+    if (api) {
+      // An api node can serve only while the cluster holds inference and index nodes.
+      state.check("cluster", () -> membership.withRole(NodeRole.INFERENCE).isEmpty() ? "no inference node in the cluster"
+          : membership.withRole(NodeRole.INDEX).isEmpty() ? "no index node in the cluster" : null);
+    }
+    await(vertx.deployVerticle(new AdminVerticle(membership, state, indexClient, this::localStatus, this::drain)));
+
+    ApiContext context = new ApiContext(config, store, inferenceClient, profile.id(), recognizer.id(), recognizer.outputDimension(),
+        threshold, thresholdSource, identifyThreshold, identifyThresholdSource, new ThresholdPolicy(profile), metrics, security,
+        recognition, indexClient, membership, state);
     HttpVerticle[] first = new HttpVerticle[1];
-    int httpInstances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    int httpInstances = api ? Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())) : 1;
     await(vertx.deployVerticle(() -> {
-      HttpVerticle v = new HttpVerticle(api);
+      HttpVerticle v = new HttpVerticle(context);
       if (first[0] == null) {
         first[0] = v;
       }
       return v;
     }, new DeploymentOptions().setInstances(httpInstances)));
     port = first[0].port();
-    LOG.info("listening on {}://{}:{} (thresholds: verify {}, identify {}; {})", tls.enabled() ? "https" : "http", config.api().host(), port,
-        threshold, identifyThreshold, tls.enabled() ? (tls.clientCaFile() != null ? "mutual TLS" : "TLS")
-            : "PLAIN HTTP: ALLOW_PLAIN_HTTP=true");
+    LOG.info("node {} ({}) listening on {}://{}:{} (roles {}; thresholds: verify {}, identify {}; {})", name, membership.selfId(),
+        tls.enabled() ? "https" : "http", config.api().host(), port, cluster.roles(), threshold, identifyThreshold,
+        tls.enabled() ? (tls.clientCaFile() != null ? "mutual TLS" : "TLS") : "PLAIN HTTP: ALLOW_PLAIN_HTTP=true");
+  }
+
+  private JsonObject localStatus() {
+    JsonObject s = new JsonObject().put("httpRequestsInFlight", state.requestsInFlight());
+    if (gate != null) {
+      s.put("inference", new JsonObject().put("inFlight", gate.inFlight()).put("capacity", config.inference().workers() + config.inference().queueSize()));
+    }
+    return s;
+  }
+
+  /**
+   * Stops taking work (readiness 503, new requests 503, inference refused), waits for what is in flight (at
+   * most {@value #DRAIN_GRACE_MS} ms), then leaves the cluster and runs the drained hook (the CLI exits).
+   */
+  public void drain() {
+    if (state.draining()) {
+      return;
+    }
+    state.drain();
+    long until = System.currentTimeMillis() + DRAIN_GRACE_MS;
+    Vertx v = vertx;
+    v.setPeriodic(200, id -> {
+      boolean idle = state.requestsInFlight() == 0 && (gate == null || gate.inFlight() == 0);
+      if (idle || System.currentTimeMillis() > until) {
+        v.cancelTimer(id);
+        LOG.warn("drain: {} (in flight: {} HTTP); leaving the cluster", idle ? "nothing in flight" : "grace period over",
+            state.requestsInFlight());
+        new Thread(() -> {
+          close();
+          onDrained.run();
+        }, "drain").start();
+      }
+    });
+  }
+
+  /** What runs once a drain has finished (the command line exits the process). */
+  public void onDrained(Runnable r) {
+    this.onDrained = r;
   }
 
   public int port() {
@@ -152,6 +268,10 @@ public final class Service implements AutoCloseable {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  public Membership membership() {
+    return membership;
   }
 
   static <T> T await(Future<T> f) {
@@ -168,9 +288,12 @@ public final class Service implements AutoCloseable {
     }
   }
 
-  /** Graceful stop: undeploys verticles (the index saves its snapshots), closes the pool and the database. */
+  /** Graceful stop: undeploys verticles (the index saves its snapshots), leaves the cluster, closes the database. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (membership != null) {
+      membership.stop();
+    }
     if (vertx != null) {
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

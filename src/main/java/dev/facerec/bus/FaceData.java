@@ -31,7 +31,8 @@ public record FaceData(float x, float y, float width, float height, float[][] la
     return Math.round(v * 10.0) / 10.0;
   }
 
-  public JsonObject toJson() {
+  /** The header part of the wire form; the embedding goes to {@code w} as an attachment. */
+  public JsonObject toWire(Wire w) {
     JsonObject j = new JsonObject().put("x", x).put("y", y).put("w", width).put("h", height).put("score", score);
     JsonArray lm = new JsonArray();
     if (landmarks != null) {
@@ -41,7 +42,7 @@ public record FaceData(float x, float y, float width, float height, float[][] la
     }
     j.put("lm", lm);
     if (embedding != null) {
-      j.put("embedding", Vectors.toBytes(embedding));
+      j.put("e", w.attach(Vectors.toBytes(embedding)));
     }
     if (quality != null) {
       j.put("quality", quality.toJson());
@@ -49,14 +50,14 @@ public record FaceData(float x, float y, float width, float height, float[][] la
     return j;
   }
 
-  public static FaceData fromJson(JsonObject j) {
+  public static FaceData fromWire(JsonObject j, Wire w) {
     JsonArray lm = j.getJsonArray("lm");
     float[][] pts = new float[lm.size() / 2][2];
     for (int i = 0; i < pts.length; i++) {
       pts[i][0] = lm.getFloat(2 * i);
       pts[i][1] = lm.getFloat(2 * i + 1);
     }
-    byte[] e = j.getBinary("embedding");
+    byte[] e = j.containsKey("e") ? w.blob(j.getInteger("e")) : null;
     return new FaceData(j.getFloat("x"), j.getFloat("y"), j.getFloat("w"), j.getFloat("h"), pts, j.getFloat("score"),
         e == null ? null : Vectors.fromBytes(e), dev.facerec.quality.FaceQuality.fromJson(j.getJsonObject("quality")));
   }

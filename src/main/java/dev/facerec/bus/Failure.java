@@ -40,7 +40,8 @@ public enum Failure {
   OVERLOADED(503, "The inference queue is full; retry later."),
   INFERENCE_TIMEOUT(503, "Inference did not answer in time; retry later."),
   DATABASE_UNAVAILABLE(503, "The database cannot be reached."),
-  INDEX_UNAVAILABLE(503, "The search index is not ready.");
+  INDEX_UNAVAILABLE(503, "No replica of the search index is ready to answer; retry later."),
+  NODE_UNAVAILABLE(503, "A cluster node that had to answer did not (gone, draining or too slow); retry later.");
 
   private final int httpStatus;
   private final String description;
@@ -76,6 +77,21 @@ public enum Failure {
       }
     }
     return INTERNAL;
+  }
+
+  /**
+   * Any failure of an event-bus request as the documented code: a reply carrying one of ours keeps it; no
+   * handler, a lost connection or a timeout is {@link #NODE_UNAVAILABLE}; anything else passes through.
+   */
+  public static Throwable fromBus(Throwable t) {
+    if (t instanceof io.vertx.core.eventbus.ReplyException re) {
+      return switch (re.failureType()) {
+        case RECIPIENT_FAILURE -> new FaceException(fromReplyMessage(re.getMessage()), detailOf(re.getMessage()));
+        case TIMEOUT -> new FaceException(NODE_UNAVAILABLE, "a cluster node did not answer in time");
+        default -> new FaceException(NODE_UNAVAILABLE, "no cluster node could take the request");
+      };
+    }
+    return t;
   }
 
   /** The human part of a reply failure message. */

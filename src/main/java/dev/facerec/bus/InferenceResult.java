@@ -5,17 +5,29 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a worker found in an image: its size, the recognizer that made the embeddings, and the faces. */
-public record InferenceResult(int width, int height, String modelId, List<FaceData> faces, double millis) {
-  public JsonObject toJson() {
-    JsonArray a = new JsonArray();
-    faces.forEach(f -> a.add(f.toJson()));
-    return new JsonObject().put("width", width).put("height", height).put("modelId", modelId).put("faces", a).put("millis", millis);
+/**
+ * What a worker found in an image: its size, the recognizer that made the embeddings, the faces, and the
+ * name of the node that computed it.
+ */
+public record InferenceResult(int width, int height, String modelId, List<FaceData> faces, double millis, String node) {
+  public InferenceResult withNode(String name) {
+    return new InferenceResult(width, height, modelId, faces, millis, name);
   }
 
-  public static InferenceResult fromJson(JsonObject j) {
+  public Wire toWire() {
+    Wire w = new Wire(new JsonObject());
+    JsonArray a = new JsonArray();
+    faces.forEach(f -> a.add(f.toWire(w)));
+    w.header().put("width", width).put("height", height).put("modelId", modelId).put("faces", a).put("millis", millis)
+        .put("node", node);
+    return w;
+  }
+
+  public static InferenceResult fromWire(Wire w) {
+    JsonObject j = w.header();
     List<FaceData> faces = new ArrayList<>();
-    j.getJsonArray("faces").forEach(o -> faces.add(FaceData.fromJson((JsonObject) o)));
-    return new InferenceResult(j.getInteger("width"), j.getInteger("height"), j.getString("modelId"), faces, j.getDouble("millis", 0.0));
+    j.getJsonArray("faces").forEach(o -> faces.add(FaceData.fromWire((JsonObject) o, w)));
+    return new InferenceResult(j.getInteger("width"), j.getInteger("height"), j.getString("modelId"), faces,
+        j.getDouble("millis", 0.0), j.getString("node"));
   }
 }

@@ -4,11 +4,13 @@ import io.vertx.core.json.JsonObject;
 
 /** Nearest faces of one collection to an L2-normalised embedding. */
 public record SearchRequest(String collection, float[] vector, int k) {
-  public JsonObject toJson() {
-    return new JsonObject().put("collection", collection).put("vector", Vectors.toBytes(vector)).put("k", k);
+  public Wire toWire() {
+    Wire w = new Wire(new JsonObject().put("collection", collection).put("k", k));
+    w.attach(Vectors.toBytes(vector));
+    return w;
   }
 
-  public static SearchRequest fromJson(JsonObject j) {
-    return new SearchRequest(j.getString("collection"), Vectors.fromBytes(j.getBinary("vector")), j.getInteger("k"));
+  public static SearchRequest fromWire(Wire w) {
+    return new SearchRequest(w.header().getString("collection"), Vectors.fromBytes(w.blob(0)), w.header().getInteger("k"));
   }
 }

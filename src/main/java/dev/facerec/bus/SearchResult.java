@@ -6,22 +6,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** Index hits, best first: face, its subject, and the cosine similarity. */
-public record SearchResult(List<Hit> hits) {
+/** Index hits, best first (face, its subject, cosine similarity), and the change-log position of the replica that answered. */
+public record SearchResult(List<Hit> hits, long appliedSeq) {
   public record Hit(UUID faceId, UUID subjectId, float similarity) {}
 
-  public JsonObject toJson() {
+  public Wire toWire() {
     JsonArray a = new JsonArray();
-    hits.forEach(h -> a.add(new JsonObject().put("f", h.faceId().toString()).put("s", h.subjectId().toString()).put("sim", h.similarity())));
-    return new JsonObject().put("hits", a);
+    hits.forEach(h -> a.add(new JsonArray().add(h.faceId().toString()).add(h.subjectId().toString()).add(h.similarity())));
+    return new Wire(new JsonObject().put("hits", a).put("seq", appliedSeq));
   }
 
-  public static SearchResult fromJson(JsonObject j) {
+  public static SearchResult fromWire(Wire w) {
     List<Hit> hits = new ArrayList<>();
-    j.getJsonArray("hits").forEach(o -> {
-      JsonObject h = (JsonObject) o;
-      hits.add(new Hit(UUID.fromString(h.getString("f")), UUID.fromString(h.getString("s")), h.getFloat("sim")));
+    w.header().getJsonArray("hits").forEach(o -> {
+      JsonArray h = (JsonArray) o;
+      hits.add(new Hit(UUID.fromString(h.getString(0)), UUID.fromString(h.getString(1)), h.getFloat(2)));
     });
-    return new SearchResult(hits);
+    return new SearchResult(hits, w.header().getLong("seq", 0L));
   }
 }

@@ -22,7 +22,8 @@ public record AppConfig(
     Security security,
     Path dataDir,
     String logLevel,
-    String logFormat) {
+    String logFormat,
+    Cluster cluster) {
 
   public record Api(String host, int port, long maxBodyBytes, List<String> corsOrigins, boolean corsAllowCredentials,
       long requestTimeoutMs) {}
@@ -39,7 +40,19 @@ public record AppConfig(
 
   public record Inference(int workers, int intraOpThreads, int queueSize, long timeoutMs) {}
 
-  public record Index(int m, int efConstruction, int efSearch, int snapshotIntervalSeconds) {}
+  /**
+   * {@code ackTimeoutMs}: how long an acknowledged write waits for the live index replicas to apply it;
+   * {@code changeLogRetention}: change-log entries kept for replicas that catch up (older ones are pruned).
+   */
+  public record Index(int m, int efConstruction, int efSearch, int snapshotIntervalSeconds, long ackTimeoutMs,
+      long changeLogRetention) {}
+
+  /**
+   * Clustering. Disabled: one node, the same code paths (a cluster of one). {@code configFile} is the
+   * Hazelcast XML (null: the copy in the jar); {@code members} are host:port of Hazelcast members to join.
+   */
+  public record Cluster(boolean enabled, Path configFile, List<String> members, String host, int port, int busPort,
+      String publicHost, String nodeName, java.util.Set<dev.facerec.cluster.NodeRole> roles) {}
 
   public record WebSocket(int maxInFlight, int maxFrameBytes, int maxConnectionsPerKey) {}
 

@@ -149,7 +149,9 @@ public final class ConfigLoader {
             integer("HNSW_M", "index.m", 32, 2, 256),
             integer("HNSW_EF_CONSTRUCTION", "index.efConstruction", 400, 10, 10_000),
             integer("HNSW_EF_SEARCH", "index.efSearch", 400, 10, 10_000),
-            integer("INDEX_SNAPSHOT_INTERVAL_S", "index.snapshotIntervalSeconds", 60, 0, 86_400)),
+            integer("INDEX_SNAPSHOT_INTERVAL_S", "index.snapshotIntervalSeconds", 60, 0, 86_400),
+            longValue("INDEX_ACK_TIMEOUT_MS", "index.ackTimeoutMs", 5_000, 0, 600_000),
+            longValue("CHANGE_LOG_RETENTION", "index.changeLogRetention", 1_000_000, 1_000, 1_000_000_000L)),
         new AppConfig.WebSocket(
             integer("WS_MAX_IN_FLIGHT", "websocket.maxInFlight", 2, 1, 64),
             integer("WS_MAX_FRAME_BYTES", "websocket.maxFrameBytes", 4 << 20, 1024, 64 << 20),
@@ -169,7 +171,61 @@ public final class ConfigLoader {
         security(),
         Path.of(text("DATA_DIR", "data.dir", "data")),
         level,
-        logFormat);
+        logFormat,
+        cluster(dbUrl));
+  }
+
+  private AppConfig.Cluster cluster(String dbUrl) {
+    boolean enabled = bool("CLUSTER_ENABLED", "cluster.enabled", false);
+    java.util.Set<dev.facerec.cluster.NodeRole> roles = java.util.EnumSet.noneOf(dev.facerec.cluster.NodeRole.class);
+    for (String r : text("NODE_ROLES", "cluster.roles", "api,inference,index").split(",")) {
+      if (r.isBlank()) {
+        continue;
+      }
+      dev.facerec.cluster.NodeRole role = dev.facerec.cluster.NodeRole.parse(r.trim());
+      if (role == null) {
+        throw bad("NODE_ROLES", r.trim(), "a comma-separated list of api, inference, index");
+      }
+      roles.add(role);
+    }
+    if (roles.isEmpty()) {
+      throw bad("NODE_ROLES", "", "at least one of api, inference, index");
+    }
+    List<String> members = new ArrayList<>();
+    for (String m : text("CLUSTER_MEMBERS", "cluster.members", "").split(",")) {
+      String t = m.trim();
+      if (t.isEmpty()) {
+        continue;
+      }
+      if (!t.matches("^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")) {
+        throw bad("CLUSTER_MEMBERS", t, "host:port entries, comma-separated (e.g. node1:5701,node2:5701)");
+      }
+      members.add(t);
+    }
+    String host = text("CLUSTER_HOST", "cluster.host", "127.0.0.1");
+    String publicHost = text("CLUSTER_PUBLIC_HOST", "cluster.publicHost", "");
+    if (enabled && dbUrl.isBlank()) {
+      throw new ConfigException("invalid configuration: CLUSTER_ENABLED=true needs DATABASE_URL (an external PostgreSQL that"
+          + " every node shares); the embedded database would give each node a gallery of its own");
+    }
+    if (!enabled && roles.size() < dev.facerec.cluster.NodeRole.values().length) {
+      throw bad("NODE_ROLES", text("NODE_ROLES", "cluster.roles", ""), "all three roles when CLUSTER_ENABLED is false (a single"
+          + " node must serve api, inference and index)");
+    }
+    String name = text("NODE_NAME", "cluster.nodeName", "");
+    if (name.isBlank()) {
+      try {
+        name = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        name = "node";
+      }
+    }
+    if (!name.matches("[A-Za-z0-9._:-]{1,64}")) {
+      throw bad("NODE_NAME", name, "1 to 64 letters, digits, '.', '_', ':' or '-'");
+    }
+    return new AppConfig.Cluster(enabled, file("CLUSTER_CONFIG", "cluster.config"), List.copyOf(members), host,
+        integer("CLUSTER_PORT", "cluster.port", 5701, 1, 65535), integer("CLUSTER_BUS_PORT", "cluster.busPort", 5801, 0, 65535),
+        publicHost.isBlank() ? host : publicHost, name, java.util.Collections.unmodifiableSet(roles));
   }
 
   /** Roles a rate limit is configured for, with their variables and defaults (requests per window). */
@@ -368,6 +424,8 @@ public final class ConfigLoader {
         "RATE_LIMIT_WINDOW_S", "RATE_LIMIT_ADMIN", "RATE_LIMIT_ENROLL", "RATE_LIMIT_RECOGNIZE", "RATE_LIMIT_DETECT",
         "RATE_LIMIT_ANONYMOUS", "AUTH_FAILURES_BEFORE_BACKOFF", "AUTH_BACKOFF_MAX_S", "DOCS_REQUIRE_AUTH", "KEY_CACHE_TTL_S",
         "METRICS_REQUIRE_AUTH", "QUALITY_MIN_FACE_SIZE", "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW",
-        "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT");
+        "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
+        "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
+        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES");
   }
 }

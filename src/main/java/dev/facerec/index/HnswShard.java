@@ -323,6 +323,26 @@ public final class HnswShard {
     }
   }
 
+  /** The stored face with this id, or null. */
+  public IndexedFace get(UUID faceId) {
+    swap.readLock().lock();
+    try {
+      return index.get(faceId).orElse(null);
+    } finally {
+      swap.readLock().unlock();
+    }
+  }
+
+  /** The live items, as a copy. */
+  public List<IndexedFace> items() {
+    swap.readLock().lock();
+    try {
+      return new ArrayList<>(index.items());
+    } finally {
+      swap.readLock().unlock();
+    }
+  }
+
   /** Ids of the live items, as an unmodifiable copy. */
   public Set<UUID> ids() {
     Collection<IndexedFace> items;

@@ -100,6 +100,37 @@ public final class IndexSnapshots {
     return shard.orElse(null);
   }
 
+  static final String STATE_FILE = "state.json";
+
+  /**
+   * Records that every collection file in the directory reflects the change log at least up to {@code seq}
+   * (written after the files, atomically): a restart replays the log from there.
+   */
+  public void saveState(long seq) throws IOException {
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve(STATE_FILE + ".tmp");
+    Files.writeString(tmp, new io.vertx.core.json.JsonObject().put("appliedSeq", seq)
+        .put("savedAt", java.time.Instant.now().toString()).encode(), StandardCharsets.UTF_8);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    Files.move(tmp, dir.resolve(STATE_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** The change-log position recorded by {@link #saveState}, or -1 when there is none (or it is unreadable). */
+  public long loadState() {
+    Path f = dir.resolve(STATE_FILE);
+    try {
+      if (!Files.isRegularFile(f)) {
+        return -1;
+      }
+      return new io.vertx.core.json.JsonObject(Files.readString(f, StandardCharsets.UTF_8)).getLong("appliedSeq", -1L);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Ignoring index state {}: {}", f, e.toString());
+      return -1;
+    }
+  }
+
   /** Deletes a collection's snapshot; returns false when there was none. */
   public boolean delete(String collection) throws IOException {
     return Files.deleteIfExists(fileFor(collection));

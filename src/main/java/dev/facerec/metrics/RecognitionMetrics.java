@@ -19,6 +19,13 @@ public final class RecognitionMetrics {
   public static final String VERIFY_DECISIONS = "facerec.verify.decisions";
   public static final String ENROLLMENTS = "facerec.enrollments";
   public static final String INFERENCE_IN_FLIGHT = "facerec.inference.in.flight";
+  /** On an inference node: requests it computed ({@code outcome} ok or a failure code), and refused when full. */
+  public static final String INFERENCE_SERVED = "facerec.inference.served";
+  /** On an api node: inference requests by the node that answered them ({@code node}) and outcome. */
+  public static final String INFERENCE_ROUTED = "facerec.inference.routed";
+  public static final String INFERENCE_CAPACITY = "facerec.inference.capacity";
+  public static final String INDEX_APPLIED_SEQ = "facerec.index.applied.seq";
+  public static final String CLUSTER_MEMBERS = "facerec.cluster.members";
 
   public enum Decision { MATCH, UNKNOWN, AMBIGUOUS }
 
@@ -56,6 +63,18 @@ public final class RecognitionMetrics {
 
   public void gauge(String name, Supplier<Number> value) {
     Gauge.builder(name, value).register(registry);
+  }
+
+  public void inferenceServed(String node, String outcome) {
+    counters.computeIfAbsent(INFERENCE_SERVED + "|" + node + "|" + outcome, k -> Counter.builder(INFERENCE_SERVED)
+        .description("inference requests this node received, by outcome (ok, OVERLOADED, ...)")
+        .tag("node", node).tag("outcome", outcome).register(registry)).increment();
+  }
+
+  public void inferenceRouted(String node, String outcome) {
+    counters.computeIfAbsent(INFERENCE_ROUTED + "|" + node + "|" + outcome, k -> Counter.builder(INFERENCE_ROUTED)
+        .description("inference requests this api node sent, by the node that answered and the outcome")
+        .tag("node", node).tag("outcome", outcome).register(registry)).increment();
   }
 
   private Counter counter(String name, String tag, String value) {

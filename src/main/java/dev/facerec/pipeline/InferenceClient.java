@@ -5,58 +5,85 @@ import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
 import dev.facerec.bus.InferenceRequest;
 import dev.facerec.bus.InferenceResult;
+import dev.facerec.cluster.Member;
+import dev.facerec.cluster.Membership;
+import dev.facerec.cluster.NodeRole;
+import dev.facerec.cluster.Routing;
+import dev.facerec.metrics.RecognitionMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
-import java.util.concurrent.Semaphore;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The caller's side of inference: a bounded number of requests in flight per node, so a full queue
- * answers at once with {@link Failure#OVERLOADED} instead of letting callers wait without end.
+ * The caller's side of inference, cluster-wide: tries the inference nodes in {@link Routing} order. A node
+ * that is full (OVERLOADED), gone or not listening is skipped for the next; only when every inference node
+ * refuses does the caller get 503 OVERLOADED. The request's deadline travels with it as a remaining duration.
  */
 public final class InferenceClient {
   private final Vertx vertx;
-  private final Semaphore permits;
-  private final int capacity;
+  private final Membership membership;
   private final long timeoutMs;
+  private final RecognitionMetrics metrics;
+  private final AtomicLong turn = new AtomicLong();
 
-  /** {@code capacity} = requests being computed plus requests waiting. Share one instance per node. */
-  public InferenceClient(Vertx vertx, int capacity, long timeoutMs) {
+  public InferenceClient(Vertx vertx, Membership membership, long timeoutMs, RecognitionMetrics metrics) {
     this.vertx = vertx;
-    this.capacity = capacity;
-    this.permits = new Semaphore(capacity);
+    this.membership = membership;
     this.timeoutMs = timeoutMs;
+    this.metrics = metrics;
   }
 
   public Future<InferenceResult> detect(byte[] image, String requestId) {
-    return send(Addresses.DETECT, image, FaceSelection.ALL, requestId);
+    return send(Addresses.INFER_DETECT, image, FaceSelection.ALL, requestId);
   }
 
   public Future<InferenceResult> embed(byte[] image, FaceSelection selection, String requestId) {
-    return send(Addresses.EMBED, image, selection, requestId);
+    return send(Addresses.INFER_EMBED, image, selection, requestId);
   }
 
-  /** Requests currently holding a slot (computing or queued). */
-  public int inFlight() {
-    return capacity - permits.availablePermits();
-  }
-
-  public int capacity() {
-    return capacity;
-  }
-
-  private Future<InferenceResult> send(String address, byte[] image, FaceSelection selection, String requestId) {
-    if (!permits.tryAcquire()) {
-      return Future.failedFuture(new FaceException(Failure.OVERLOADED,
-          "the inference queue is full (" + capacity + " requests); retry later"));
+  private Future<InferenceResult> send(String action, byte[] image, FaceSelection selection, String requestId) {
+    List<Member> order = Routing.order(membership.withRole(NodeRole.INFERENCE), membership.selfId(), turn.getAndIncrement());
+    if (order.isEmpty()) {
+      return Future.failedFuture(new FaceException(Failure.OVERLOADED, "no inference node is in the cluster; retry later"));
     }
-    InferenceRequest req = new InferenceRequest(image, selection.name(), requestId, System.currentTimeMillis() + timeoutMs);
-    return vertx.eventBus()
-        .<InferenceResult>request(address, req, new DeliveryOptions().setSendTimeout(timeoutMs))
-        .map(m -> m.body())
-        .recover(InferenceClient::mapFailure)
-        .andThen(ar -> permits.release());
+    return attempt(order, 0, action, InferenceRequest.within(image, selection.name(), requestId, timeoutMs));
+  }
+
+  private Future<InferenceResult> attempt(List<Member> order, int i, String action, InferenceRequest req) {
+    if (i == order.size()) {
+      return Future.failedFuture(new FaceException(Failure.OVERLOADED,
+          "every inference node is full (" + order.size() + " node" + (order.size() == 1 ? "" : "s") + "); retry later"));
+    }
+    if (req.expired()) {
+      return Future.failedFuture(new FaceException(Failure.INFERENCE_TIMEOUT, "inference did not answer in time"));
+    }
+    Member m = order.get(i);
+    return vertx.eventBus().<InferenceResult>request(Addresses.node(m.id(), action), req,
+            new DeliveryOptions().setSendTimeout(Math.max(1, req.remainingMs())))
+        .map(msg -> {
+          metrics.inferenceRouted(m.name(), "ok");
+          return msg.body();
+        })
+        .recover(t -> {
+          if (skippable(t)) {
+            metrics.inferenceRouted(m.name(), Failure.OVERLOADED.name());
+            return attempt(order, i + 1, action, req);
+          }
+          return mapFailure(t);
+        });
+  }
+
+  /** Full, gone or unreachable: another node may take it. */
+  private static boolean skippable(Throwable t) {
+    if (t instanceof ReplyException re) {
+      return re.failureType() == ReplyFailure.NO_HANDLERS || re.failureType() == ReplyFailure.ERROR
+          || (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && Failure.fromReplyMessage(re.getMessage()) == Failure.OVERLOADED);
+    }
+    return false;
   }
 
   /** Maps an event-bus reply failure to the {@link FaceException} it carries (TIMEOUT, NO_HANDLERS, a code). */
@@ -64,7 +91,7 @@ public final class InferenceClient {
     if (t instanceof ReplyException re) {
       return switch (re.failureType()) {
         case TIMEOUT -> Future.failedFuture(new FaceException(Failure.INFERENCE_TIMEOUT, "inference did not answer in time"));
-        case NO_HANDLERS -> Future.failedFuture(new FaceException(Failure.OVERLOADED, "no inference worker is available"));
+        case NO_HANDLERS, ERROR -> Future.failedFuture(new FaceException(Failure.OVERLOADED, "no inference worker is available"));
         default -> {
           Failure f = Failure.fromReplyMessage(re.getMessage());
           yield Future.failedFuture(new FaceException(f, Failure.detailOf(re.getMessage())));

@@ -46,16 +46,17 @@ public final class InferenceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pipeline = FacePipeline.open(manifest, profile, modelsDir, options);
-    consumers.add(vertx.eventBus().<InferenceRequest>consumer(Addresses.DETECT, m -> handle(m, false)));
-    consumers.add(vertx.eventBus().<InferenceRequest>consumer(Addresses.EMBED, m -> handle(m, true)));
-    consumers.add(vertx.eventBus().consumer(Addresses.INFERENCE_INFO, m -> m.reply(new JsonObject()
+    // Local only: the cluster reaches these workers through this node's InferenceGateVerticle.
+    consumers.add(vertx.eventBus().<InferenceRequest>localConsumer(Addresses.DETECT, m -> handle(m, false)));
+    consumers.add(vertx.eventBus().<InferenceRequest>localConsumer(Addresses.EMBED, m -> handle(m, true)));
+    consumers.add(vertx.eventBus().localConsumer(Addresses.INFERENCE_INFO, m -> m.reply(new JsonObject()
         .put("profile", pipeline.profileId()).put("modelId", pipeline.recognizerId()).put("dimension", pipeline.dimension()))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   private void handle(Message<InferenceRequest> msg, boolean embed) {
     InferenceRequest req = msg.body();
-    if (req.deadline() > 0 && System.currentTimeMillis() > req.deadline()) {
+    if (req.expired()) {
       // The caller has already answered 503; computing now would only delay the queue behind it.
       msg.fail(Failure.INFERENCE_TIMEOUT.httpStatus(), Failure.INFERENCE_TIMEOUT.replyMessage("request expired in the queue"));
       return;
@@ -69,12 +70,12 @@ public final class InferenceVerticle extends VerticleBase {
         for (EmbeddedFace f : pipeline.embed(req.image(), FaceSelection.valueOf(req.selection()))) {
           faces.add(toData(f.face(), f.embedding(), f.quality()));
         }
-        result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0));
+        result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0), null);
       } else {
         Detection d = pipeline.detect(req.image());
         List<FaceData> faces = new ArrayList<>();
         d.faces().forEach(f -> faces.add(toData(f, null, null)));
-        result = new InferenceResult(d.width(), d.height(), pipeline.recognizerId(), faces, millisSince(t0));
+        result = new InferenceResult(d.width(), d.height(), pipeline.recognizerId(), faces, millisSince(t0), null);
       }
       msg.reply(result);
     } catch (FaceException e) {

@@ -15,9 +15,20 @@ public final class RateLimits {
   private static final int MAX_LIMITERS = 100_000;
   private final AppConfig.RateLimits config;
   private final Map<String, AtomicRateLimiter> limiters = new ConcurrentHashMap<>();
+  private final java.util.function.IntSupplier apiNodes;
 
   public RateLimits(AppConfig.RateLimits config) {
+    this(config, () -> 1);
+  }
+
+  /**
+   * In a cluster each of the {@code apiNodes} api nodes holds an equal share of every budget, so a client
+   * spread over the nodes by a load balancer gets the configured budget in total (documented in
+   * docs/cluster.md: a client pinned to one node gets only that node's share).
+   */
+  public RateLimits(AppConfig.RateLimits config, java.util.function.IntSupplier apiNodes) {
     this.config = config;
+    this.apiNodes = apiNodes;
   }
 
   /** 0 when the request may go on, else the seconds until the budget refills (for Retry-After). */
@@ -34,7 +45,10 @@ public final class RateLimits {
     return acquire("a:" + address, config.anonymous());
   }
 
-  private long acquire(String name, int limit) {
+  private long acquire(String principal, int clusterLimit) {
+    int nodes = Math.max(1, apiNodes.getAsInt());
+    int limit = Math.max(1, (clusterLimit + nodes - 1) / nodes);
+    String name = principal + "|" + nodes;
     if (limiters.size() > MAX_LIMITERS) {
       limiters.clear(); // bounded memory under an address flood; budgets restart
     }
@@ -52,6 +66,6 @@ public final class RateLimits {
 
   /** Forgets a principal's budget (its key was revoked). */
   public void forget(String principalId) {
-    limiters.remove("p:" + principalId);
+    limiters.keySet().removeIf(k -> k.startsWith("p:" + principalId + "|"));
   }
 }

@@ -49,11 +49,16 @@ public final class Security {
   }
 
   public Security(Vertx vertx, AppConfig config, ApiKeyStore keys) {
+    this(vertx, config, keys, () -> 1);
+  }
+
+  /** {@code apiNodes}: how many api nodes share each rate-limit budget. */
+  public Security(Vertx vertx, AppConfig config, ApiKeyStore keys, java.util.function.IntSupplier apiNodes) {
     this.vertx = vertx;
     this.config = config.security();
     this.keys = keys;
     this.jwt = this.config.jwt().enabled() ? new JwtVerifier(vertx, this.config.jwt()) : null;
-    this.rateLimits = new RateLimits(this.config.rateLimits());
+    this.rateLimits = new RateLimits(this.config.rateLimits(), apiNodes);
     this.throttle = new AuthThrottle(this.config.rateLimits().authFailuresBeforeBackoff(),
         this.config.rateLimits().maxBackoffSeconds(), System::currentTimeMillis);
     this.maxSocketsPerPrincipal = config.websocket().maxConnectionsPerKey();

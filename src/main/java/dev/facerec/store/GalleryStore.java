@@ -98,6 +98,12 @@ public final class GalleryStore {
   /** A face's embedding, for building or reconciling the search index. */
   public record StoredEmbedding(UUID faceId, UUID subjectId, float[] vector) {}
 
+  /** A committed write and the change-log sequence number it produced (0: nothing for the index). */
+  public record Written<T>(T value, long seq) {}
+
+  /** A collection's embeddings as of change-log position {@code seq}, read in one snapshot. */
+  public record Consistent(List<StoredEmbedding> embeddings, long seq) {}
+
   /** One page of a list; {@code page} counts from 0, {@code total} counts every item. */
   public record Page<T>(List<T> items, int page, int size, long total) {
     public JsonObject toJson(Function<T, JsonObject> item) {
@@ -181,22 +187,25 @@ public final class GalleryStore {
   }
 
   /** Deletes a subject and its faces; the ids of the deleted faces let the caller drop them from the index. */
-  public Future<List<UUID>> deleteSubject(UUID id) {
+  public Future<Written<List<UUID>>> deleteSubject(UUID id) {
     return pool.withTransaction(conn -> conn
             // Row lock first: a concurrent addFace either commits before (and is returned) or fails after.
-            .preparedQuery("SELECT id FROM subjects WHERE id = $1 FOR UPDATE")
+            .preparedQuery("SELECT collection FROM subjects WHERE id = $1 FOR UPDATE")
             .execute(Tuple.of(id))
             .compose(found -> {
               if (found.size() == 0) {
                 return Future.failedFuture(subjectNotFound(id));
               }
+              String collection = found.iterator().next().getString(0);
               return conn.preparedQuery("DELETE FROM faces WHERE subject_id = $1 RETURNING id")
-                  .execute(Tuple.of(id));
-            })
-            .compose(faces -> {
-              List<UUID> ids = new ArrayList<>(faces.size());
-              faces.forEach(row -> ids.add(row.getUUID(0)));
-              return conn.preparedQuery("DELETE FROM subjects WHERE id = $1").execute(Tuple.of(id)).map(ids);
+                  .execute(Tuple.of(id))
+                  .compose(faces -> {
+                    List<UUID> ids = new ArrayList<>(faces.size());
+                    faces.forEach(row -> ids.add(row.getUUID(0)));
+                    return conn.preparedQuery("DELETE FROM subjects WHERE id = $1").execute(Tuple.of(id))
+                        .compose(v -> ids.isEmpty() ? Future.succeededFuture(0L) : appendChange(conn, collection, "remove", ids, id))
+                        .map(seq -> new Written<>(ids, seq));
+                  });
             }))
         .recover(GalleryStore::translate);
   }
@@ -224,7 +233,7 @@ public final class GalleryStore {
    * from another model is refused with {@code MODEL_MISMATCH} while the collection holds faces (an
    * emptied collection takes the new model).
    */
-  public Future<FaceRecord> addFace(
+  public Future<Written<FaceRecord>> addFace(
       UUID subjectId, float[] embedding, String modelId, DetectedFace face, String imageSha256) {
     try {
       requireText(modelId, "modelId");
@@ -256,7 +265,8 @@ public final class GalleryStore {
                     encode(embedding), box.x(), box.y(), box.width(), box.height(), face.score(),
                     landmarks(face.landmarks()), imageSha256}))
                 .map(rows -> new FaceRecord(faceId, subjectId, collection, modelId, box, face.score(),
-                    instant(rows.iterator().next(), "created_at")))))
+                    instant(rows.iterator().next(), "created_at")))
+                .compose(rec -> appendChange(conn, collection, "add", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq)))))
         .recover(GalleryStore::translate);
   }
 
@@ -316,21 +326,22 @@ public final class GalleryStore {
   }
 
   /** Deletes one face of a subject and returns what it was. */
-  public Future<FaceRecord> deleteFace(UUID subjectId, UUID faceId) {
-    return pool
-        .preparedQuery("DELETE FROM faces f WHERE f.id = $1 AND f.subject_id = $2 RETURNING " + FACE_COLUMNS)
-        .execute(Tuple.of(faceId, subjectId))
-        .compose(rows -> {
-          if (rows.size() > 0) {
-            return Future.succeededFuture(faceRecord(rows.iterator().next()));
-          }
-          // Only on a miss: tell an unknown subject from an unknown face.
-          return pool.preparedQuery("SELECT 1 FROM subjects WHERE id = $1").execute(Tuple.of(subjectId))
-              .compose(subject -> Future.<FaceRecord>failedFuture(subject.size() == 0
-                  ? subjectNotFound(subjectId)
-                  : new FaceException(Failure.FACE_NOT_FOUND,
-                      "no face " + faceId + " for subject " + subjectId)));
-        })
+  public Future<Written<FaceRecord>> deleteFace(UUID subjectId, UUID faceId) {
+    return pool.withTransaction(conn -> conn
+            .preparedQuery("DELETE FROM faces f WHERE f.id = $1 AND f.subject_id = $2 RETURNING " + FACE_COLUMNS)
+            .execute(Tuple.of(faceId, subjectId))
+            .compose(rows -> {
+              if (rows.size() > 0) {
+                FaceRecord rec = faceRecord(rows.iterator().next());
+                return appendChange(conn, rec.collection(), "remove", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq));
+              }
+              // Only on a miss: tell an unknown subject from an unknown face.
+              return conn.preparedQuery("SELECT 1 FROM subjects WHERE id = $1").execute(Tuple.of(subjectId))
+                  .compose(subject -> Future.<Written<FaceRecord>>failedFuture(subject.size() == 0
+                      ? subjectNotFound(subjectId)
+                      : new FaceException(Failure.FACE_NOT_FOUND,
+                          "no face " + faceId + " for subject " + subjectId)));
+            }))
         .recover(GalleryStore::translate);
   }
 
@@ -402,13 +413,94 @@ public final class GalleryStore {
   }
 
   /** Replaces a collection's settings, creating the collection if needed. */
-  public Future<CollectionSettings> putCollectionSettings(String collection, CollectionSettings s) {
-    return pool.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin) VALUES ($1, $2, $3, $4) "
+  public Future<Written<CollectionSettings>> putCollectionSettings(String collection, CollectionSettings s) {
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin) VALUES ($1, $2, $3, $4) "
             + "ON CONFLICT (name) DO UPDATE SET threshold = EXCLUDED.threshold, target_fmr = EXCLUDED.target_fmr, "
             + "min_margin = EXCLUDED.min_margin")
         .execute(Tuple.of(collection, s.threshold() == null ? null : s.threshold().floatValue(), s.targetFmr(),
             s.minMargin() == null ? null : s.minMargin().floatValue()))
-        .map(rows -> s)
+        .compose(rows -> appendChange(conn, collection, "settings", List.of(), null))
+        .map(seq -> new Written<>(s, seq)))
+        .recover(GalleryStore::translate);
+  }
+
+  // ---- change log
+
+  /**
+   * Takes the next sequence number and logs the change; call last in the transaction, so the counter's row
+   * lock is held only until the commit.
+   */
+  private static Future<Long> appendChange(SqlClient conn, String collection, String op, List<UUID> faceIds, UUID subjectId) {
+    return conn.query("UPDATE change_seq SET seq = seq + 1 RETURNING seq").execute()
+        .compose(rows -> {
+          long seq = rows.iterator().next().getLong(0);
+          return conn.preparedQuery("INSERT INTO change_log (seq, collection, op, face_ids, subject_id) VALUES ($1, $2, $3, $4, $5)")
+              .execute(Tuple.of(seq, collection, op, faceIds.toArray(UUID[]::new), subjectId))
+              .map(seq);
+        });
+  }
+
+  /** The sequence number of the last committed change. */
+  public Future<Long> currentSeq() {
+    return pool.query("SELECT seq FROM change_seq").execute()
+        .map(rows -> rows.iterator().next().getLong(0))
+        .recover(GalleryStore::translate);
+  }
+
+  /** The oldest change still in the log, or null when the log is empty (pruned or never written). */
+  public Future<Long> oldestChange() {
+    return pool.query("SELECT min(seq) FROM change_log").execute()
+        .map(rows -> rows.iterator().next().getLong(0))
+        .recover(GalleryStore::translate);
+  }
+
+  /** Changes after {@code afterSeq}, in order, at most {@code limit}; an add whose face is gone has no entry. */
+  public Future<List<dev.facerec.bus.IndexChange>> changesSince(long afterSeq, int limit) {
+    return pool.preparedQuery("SELECT c.seq, c.collection, c.op, c.face_ids, c.subject_id, f.embedding FROM change_log c "
+            + "LEFT JOIN faces f ON c.op = 'add' AND f.id = c.face_ids[1] WHERE c.seq > $1 ORDER BY c.seq LIMIT $2")
+        .execute(Tuple.of(afterSeq, limit))
+        .map(rows -> {
+          List<dev.facerec.bus.IndexChange> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            long seq = r.getLong(0);
+            String collection = r.getString(1);
+            List<UUID> ids = List.of(r.getArrayOfUUIDs(3));
+            switch (r.getString(2)) {
+              case "add" -> {
+                Buffer e = r.getBuffer(5);
+                out.add(e == null || ids.isEmpty()
+                    ? new dev.facerec.bus.IndexChange(seq, collection, dev.facerec.bus.IndexChange.Op.ADD, List.of(), List.of())
+                    : dev.facerec.bus.IndexChange.adding(seq, collection, ids.get(0), r.getUUID(4), decode(e)));
+              }
+              case "remove" -> out.add(dev.facerec.bus.IndexChange.removing(seq, collection, ids));
+              default -> out.add(new dev.facerec.bus.IndexChange(seq, collection, dev.facerec.bus.IndexChange.Op.SETTINGS, List.of(), List.of()));
+            }
+          }
+          return out;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** A collection's embeddings and the change-log position they reflect, read in one repeatable-read snapshot. */
+  public Future<Consistent> consistentEmbeddings(String collection) {
+    return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute()
+            .compose(v -> conn.query("SELECT seq FROM change_seq").execute())
+            .compose(seqRows -> conn
+                .preparedQuery("SELECT id, subject_id, embedding FROM faces WHERE collection = $1 ORDER BY created_at, id")
+                .execute(Tuple.of(collection))
+                .map(rows -> {
+                  List<StoredEmbedding> list = new ArrayList<>(rows.size());
+                  rows.forEach(row -> list.add(new StoredEmbedding(row.getUUID(0), row.getUUID(1), decode(row.getBuffer(2)))));
+                  return new Consistent(list, seqRows.iterator().next().getLong(0));
+                })))
+        .recover(GalleryStore::translate);
+  }
+
+  /** Drops log entries more than {@code keep} changes old; returns how many went. */
+  public Future<Integer> pruneChangeLog(long keep) {
+    return pool.preparedQuery("DELETE FROM change_log WHERE seq <= (SELECT seq FROM change_seq) - $1")
+        .execute(Tuple.of(keep))
+        .map(rows -> rows.rowCount())
         .recover(GalleryStore::translate);
   }
 

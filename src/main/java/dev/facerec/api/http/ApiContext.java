@@ -23,4 +23,8 @@ public record ApiContext(
     String identifyThresholdSource,
     dev.facerec.model.ThresholdPolicy thresholds,
     dev.facerec.metrics.RecognitionMetrics metrics,
-    Security security) {}
+    Security security,
+    dev.facerec.recognition.Recognition recognition,
+    dev.facerec.index.IndexClient index,
+    dev.facerec.cluster.Membership membership,
+    dev.facerec.cluster.NodeState state) {}

@@ -31,12 +31,12 @@ public final class ApiRouter {
 
   public static Router create(Vertx vertx, ApiContext api) {
     Router router = Router.router(vertx);
-    SubjectHandlers subjects = new SubjectHandlers(vertx, api);
-    RecognitionHandlers recognition = new RecognitionHandlers(vertx, api);
+    SubjectHandlers subjects = new SubjectHandlers(api);
+    RecognitionHandlers recognition = new RecognitionHandlers(api);
     AdminHandlers admin = new AdminHandlers(api.security());
     CollectionHandlers collections = new CollectionHandlers(api);
     DetectSocket socket = new DetectSocket(api);
-    Guards guards = new Guards(api.security(), api.config().security().tls().enabled());
+    Guards guards = new Guards(api.security(), api.config().security().tls().enabled(), api.state());
     Handler<RoutingContext> adminOnly = guards.require(Role.ADMIN, true);
     Handler<RoutingContext> enroll = guards.require(Role.ENROLL, false);
     Handler<RoutingContext> recognize = guards.require(Role.RECOGNIZE, false);
@@ -52,12 +52,28 @@ public final class ApiRouter {
           .exposedHeaders(java.util.Set.of("X-Request-Id", "Retry-After", "Location")));
     }
 
-    // Liveness reveals nothing; the detailed checks need an admin.
-    router.get(BASE + "/health").handler(ctx -> SubjectHandlers.json(ctx, 200, new JsonObject().put("status", "UP")));
+    probes(router, api);
     router.get(BASE + "/health/details").handler(adminOnly).handler(health(vertx, api));
-    router.get(BASE + "/index/status").handler(adminOnly).handler(ctx -> vertx.eventBus().<JsonObject>request(Addresses.INDEX_STATUS, new JsonObject())
+    router.get(BASE + "/index/status").handler(adminOnly).handler(ctx -> api.index().statuses()
+        .onSuccess(list -> {
+          // The first replica that answered (this node's own when it holds one) at the top, every replica below.
+          JsonObject first = list.stream().filter(j -> !j.containsKey("error")).findFirst().orElse(null);
+          if (first == null) {
+            Errors.fail(ctx, new dev.facerec.bus.FaceException(dev.facerec.bus.Failure.INDEX_UNAVAILABLE, "no index replica answered"));
+            return;
+          }
+          SubjectHandlers.json(ctx, 200, first.copy().put("replicas", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(list))));
+        })
+        .onFailure(t -> Errors.fail(ctx, t)));
+    router.get(BASE + "/admin/cluster/status").handler(adminOnly).handler(ctx -> vertx.eventBus()
+        .<JsonObject>request(Addresses.ADMIN_CLUSTER_STATUS, new JsonObject(), new DeliveryOptions().setSendTimeout(15_000).setLocalOnly(true))
         .onSuccess(m -> SubjectHandlers.json(ctx, 200, m.body()))
-        .onFailure(t -> Errors.fail(ctx, new dev.facerec.bus.FaceException(dev.facerec.bus.Failure.INDEX_UNAVAILABLE, "the index is not ready"))));
+        .onFailure(t -> Errors.fail(ctx, t)));
+    router.post(BASE + "/admin/nodes/:node/drain").handler(adminOnly).handler(ctx -> vertx.eventBus()
+        .<JsonObject>request(Addresses.ADMIN_NODE_DRAIN, new JsonObject().put("node", ctx.pathParam("node")),
+            new DeliveryOptions().setSendTimeout(15_000).setLocalOnly(true))
+        .onSuccess(m -> SubjectHandlers.json(ctx, 202, m.body()))
+        .onFailure(t -> Errors.fail(ctx, t)));
 
     router.post(BASE + "/detect").handler(detect).handler(recognition::detect);
     router.post(BASE + "/identify").handler(recognize).handler(recognition::identify);
@@ -77,12 +93,16 @@ public final class ApiRouter {
     router.put(BASE + "/collections/:name/settings").handler(adminOnly).handler(json).handler(collections::putSettings);
 
     router.post(BASE + "/admin/index/rebuild").handler(adminOnly).handler(ctx -> {
-      // An operator command over the event bus: the index verticle rebuilds from PostgreSQL.
+      // The operator command of the event bus: every index replica rebuilds from PostgreSQL while serving.
       String only = ctx.request().getParam("collection");
       JsonObject cmd = only == null ? new JsonObject() : new JsonObject().put("collection", Params.collection(only));
-      vertx.eventBus().<JsonObject>request(Addresses.ADMIN_INDEX_REBUILD, cmd, new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(600_000))
-          .onSuccess(m -> SubjectHandlers.json(ctx, 200, m.body()))
-          .onFailure(t -> Errors.fail(ctx, dev.facerec.pipeline.InferenceClient.mapFailure(t).cause()));
+      vertx.eventBus().<JsonObject>request(Addresses.ADMIN_INDEX_REBUILD, cmd, new DeliveryOptions().setSendTimeout(600_000).setLocalOnly(true))
+          .onSuccess(m -> {
+            JsonObject body = m.body();
+            JsonObject first = body.getJsonArray("nodes").getJsonObject(0);
+            SubjectHandlers.json(ctx, body.getBoolean("ok") ? 200 : 503, body.put("rebuilt", first.getJsonArray("rebuilt", new io.vertx.core.json.JsonArray())));
+          })
+          .onFailure(t -> Errors.fail(ctx, t));
     });
     router.post(BASE + "/admin/keys").handler(adminOnly).handler(json).handler(admin::createKey);
     router.get(BASE + "/admin/keys").handler(adminOnly).handler(admin::listKeys);
@@ -107,18 +127,51 @@ public final class ApiRouter {
     return router;
   }
 
+  /**
+   * Liveness and readiness, GET and HEAD, no credential, never rate limited: liveness answers while the process
+   * runs; readiness answers 503 while this node cannot serve its roles (and while it drains).
+   */
+  public static void probes(Router router, ApiContext api) {
+    router.route(BASE + "/health").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> SubjectHandlers.json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.route(BASE + "/health/ready").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
+      boolean ready = api.state().ready();
+      if (!ready) {
+        ctx.response().putHeader("Retry-After", "1");
+      }
+      SubjectHandlers.json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "READY" : "NOT_READY"));
+    });
+  }
+
+  /** The routes of a node without the api role: probes and metrics only. */
+  public static Router management(Vertx vertx, ApiContext api) {
+    Router router = Router.router(vertx);
+    probes(router, api);
+    router.get("/metrics").handler(io.vertx.micrometer.PrometheusScrapingHandler.create(
+        (io.micrometer.prometheusmetrics.PrometheusMeterRegistry) api.metrics().registry()));
+    router.route().last().handler(ctx -> Errors.send(ctx, dev.facerec.bus.Failure.NOT_FOUND,
+        "this node serves no API (roles " + api.membership().self().roles() + "): only health, readiness and metrics"));
+    return router;
+  }
+
   private static HealthCheckHandler health(Vertx vertx, ApiContext api) {
     HealthChecks checks = HealthChecks.create(vertx);
-    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(2000);
-    checks.register("models", 3000, p -> vertx.eventBus().<JsonObject>request(Addresses.INFERENCE_INFO, new JsonObject(), quick)
-        .onSuccess(m -> p.complete(Status.OK(m.body())))
-        .onFailure(t -> p.complete(Status.KO(new JsonObject().put("reason", "no inference worker answered")))));
+    checks.register("models", 3000, p -> {
+      long n = api.membership().withRole(dev.facerec.cluster.NodeRole.INFERENCE).size();
+      p.complete(n > 0 ? Status.OK(new JsonObject().put("inferenceNodes", n).put("profile", api.profile()).put("modelId", api.modelId()))
+          : Status.KO(new JsonObject().put("reason", "no inference node in the cluster")));
+    });
     checks.register("database", 3000, p -> api.store().ping()
         .onSuccess(v -> p.complete(Status.OK()))
         .onFailure(t -> p.complete(Status.KO(new JsonObject().put("reason", "database unreachable")))));
-    checks.register("index", 3000, p -> vertx.eventBus().<JsonObject>request(Addresses.INDEX_STATUS, new JsonObject(), quick)
-        .onSuccess(m -> p.complete(Status.OK(new JsonObject().put("collections", m.body().getJsonArray("collections").size()))))
-        .onFailure(t -> p.complete(Status.KO(new JsonObject().put("reason", "index not ready")))));
+    checks.register("index", 3000, p -> api.index().statuses().onComplete(ar -> {
+      long readyReplicas = ar.succeeded() ? ar.result().stream().filter(j -> Boolean.TRUE.equals(j.getBoolean("ready"))).count() : 0;
+      p.complete(readyReplicas > 0
+          ? Status.OK(new JsonObject().put("readyReplicas", readyReplicas)
+              .put("collections", ar.result().stream().filter(j -> Boolean.TRUE.equals(j.getBoolean("ready"))).findFirst()
+                  .map(j -> j.getJsonArray("collections").size()).orElse(0)))
+          : Status.KO(new JsonObject().put("reason", "index not ready")));
+    }));
     return HealthCheckHandler.createWithHealthChecks(checks);
   }
 }

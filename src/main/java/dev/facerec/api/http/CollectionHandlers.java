@@ -33,7 +33,7 @@ final class CollectionHandlers {
     if (targetFmr != null) {
       api.thresholds().thresholdFor(targetFmr); // refuses a rate outside the calibrated range now, not at identify time
     }
-    api.store().putCollectionSettings(collection, new CollectionSettings(threshold, targetFmr, minMargin))
+    api.recognition().putSettings(collection, new CollectionSettings(threshold, targetFmr, minMargin))
         .onSuccess(s -> SubjectHandlers.json(ctx, 200, view(collection, s)))
         .onFailure(t -> Errors.fail(ctx, t));
   }

@@ -3,6 +3,7 @@ package dev.facerec.api.http;
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
 import dev.facerec.store.GalleryStore.CollectionSettings;
+import dev.facerec.recognition.Policy;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
@@ -13,8 +14,6 @@ import io.vertx.ext.web.RoutingContext;
  * FMR is a per-comparison rate, resolved through the 1:1 calibration curve.
  */
 final class Decisions {
-  record Policy(double threshold, String source, double minMargin) {}
-
   private final ApiContext api;
 
   Decisions(ApiContext api) {

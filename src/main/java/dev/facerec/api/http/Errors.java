@@ -53,6 +53,7 @@ public final class Errors {
 
   /** Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL (logged). */
   public static void fail(RoutingContext ctx, Throwable t) {
+    t = Failure.fromBus(t);
     if (t instanceof FaceException fe) {
       if (fe.failure() == Failure.INTERNAL && fe.getCause() != null) {
         LOG.error("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage(), fe.getCause());
@@ -98,6 +99,9 @@ public final class Errors {
         .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
     if (details != null) {
       body.getJsonObject("error").put("details", details);
+    }
+    if (f.httpStatus() == 503 && !res.headers().contains("Retry-After")) {
+      res.putHeader("Retry-After", "1"); // every 503 here is transient: a full queue, a node or database away
     }
     res.setStatusCode(f.httpStatus())
         .putHeader("Content-Type", "application/json")

@@ -25,10 +25,17 @@ public final class Guards {
 
   private final Security security;
   private final boolean tls;
+  private final dev.facerec.cluster.NodeState state;
 
-  public Guards(Security security, boolean tls) {
+  public Guards(Security security, boolean tls, dev.facerec.cluster.NodeState state) {
     this.security = security;
     this.tls = tls;
+    this.state = state;
+  }
+
+  /** Load-balancer probes: never rate limited, answered while draining. */
+  static boolean probe(String path) {
+    return "/api/v1/health".equals(path) || "/api/v1/health/ready".equals(path);
   }
 
   private record Credential(String value, boolean jwt, boolean fromQuery) {}
@@ -45,7 +52,17 @@ public final class Guards {
     if (tls) {
       res.putHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     }
-    if (credential(ctx.request(), true) == null) {
+    boolean probe = probe(ctx.request().path());
+    if (!probe) {
+      state.requestStarted();
+      ctx.addEndHandler(v -> state.requestEnded());
+    }
+    if (state.draining() && !probe) {
+      res.putHeader("Retry-After", "1");
+      Errors.send(ctx, Failure.NODE_UNAVAILABLE, "this node is draining; retry on another node");
+      return;
+    }
+    if (!probe && credential(ctx.request(), true) == null) {
       long wait = security.rateLimits().acquireAnonymous(address(ctx));
       if (wait > 0) {
         tooMany(ctx, Failure.RATE_LIMITED, wait, "too many requests without credentials from this address");

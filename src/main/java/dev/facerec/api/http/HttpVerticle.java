@@ -41,7 +41,8 @@ public final class HttpVerticle extends VerticleBase {
             .setClientAuth(ClientAuth.REQUIRED);
       }
     }
-    server = vertx.createHttpServer(options).requestHandler(ApiRouter.create(vertx, api));
+    server = vertx.createHttpServer(options).requestHandler(api.membership().self().has(dev.facerec.cluster.NodeRole.API)
+        ? ApiRouter.create(vertx, api) : ApiRouter.management(vertx, api));
     return server.listen().onSuccess(s -> LOG.debug("HTTP listening on {}:{}", api.config().api().host(), s.actualPort()));
   }
 

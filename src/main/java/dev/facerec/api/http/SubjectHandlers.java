@@ -1,25 +1,12 @@
 package dev.facerec.api.http;
 
-import dev.facerec.bus.Addresses;
-import dev.facerec.bus.FaceData;
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
-import dev.facerec.bus.IndexUpdate;
-import dev.facerec.bus.SearchRequest;
-import dev.facerec.bus.SearchResult;
-import dev.facerec.detect.Box;
-import dev.facerec.detect.DetectedFace;
-import dev.facerec.pipeline.FaceSelection;
 import dev.facerec.store.GalleryStore;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.UUID;
 
 /** Subjects and their enrolled faces. */
@@ -27,12 +14,10 @@ final class SubjectHandlers {
   private static final int MAX_NAME = 200;
   private static final int MAX_METADATA_CHARS = 16 * 1024;
 
-  private final Vertx vertx;
   private final ApiContext api;
   private final GalleryStore store;
 
-  SubjectHandlers(Vertx vertx, ApiContext api) {
-    this.vertx = vertx;
+  SubjectHandlers(ApiContext api) {
     this.api = api;
     this.store = api.store();
   }
@@ -83,9 +68,8 @@ final class SubjectHandlers {
   void delete(RoutingContext ctx) {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
     store.getSubject(id).map(s -> Guards.visible(ctx, s))
-        .compose(s -> store.deleteSubject(id).compose(faceIds -> removeFromIndex(s.collection(), faceIds)
-            .compose(v -> audit(ctx, "subject.delete", id.toString(), new JsonObject()
-                .put("collection", s.collection()).put("faces", faceIds.size())))))
+        .compose(s -> api.recognition().deleteSubject(s).compose(faces -> audit(ctx, "subject.delete", id.toString(), new JsonObject()
+            .put("collection", s.collection()).put("faces", faces))))
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
         .onFailure(t -> Errors.fail(ctx, t));
   }
@@ -97,23 +81,7 @@ final class SubjectHandlers {
     ctx.request().pause(); // the body is read only once the subject is known to exist and visible
     store.getSubject(id).map(s -> Guards.visible(ctx, s))
         .compose(subject -> ImageUpload.read(ctx, api.config().api().maxBodyBytes(), "file")
-            .compose(images -> {
-              byte[] image = images.get("file");
-              return api.inference().embed(image, FaceSelection.SINGLE, requestId)
-                  .compose(result -> {
-                    FaceData f = result.faces().get(0);
-                    api.config().enrollment().gate().check(f.quality());
-                    Future<Void> unique = api.config().enrollment().duplicateCheck() && !allowDuplicate
-                        ? refuseDuplicate(subject.collection(), subject.id(), f.embedding())
-                        : Future.succeededFuture();
-                    DetectedFace face = new DetectedFace(new Box(f.x(), f.y(), f.width(), f.height()), f.landmarks(), f.score());
-                    return unique
-                        .compose(v -> store.addFace(subject.id(), f.embedding(), result.modelId(), face, sha256(image)))
-                        .compose(rec -> vertx.eventBus()
-                            .request(Addresses.INDEX_UPDATE, IndexUpdate.adding(subject.collection(), result.modelId(), rec.id(), subject.id(), f.embedding()))
-                            .map(ok -> rec.toJson().put("quality", f.quality().toJson())));
-                  });
-            }))
+            .compose(images -> api.recognition().enroll(subject, images.get("file"), allowDuplicate, requestId)))
         .onSuccess(body -> {
           api.metrics().enrollment("enrolled");
           ctx.response().setStatusCode(201)
@@ -126,61 +94,12 @@ final class SubjectHandlers {
         });
   }
 
-  /**
-   * 409 when the face already matches a different subject of the collection at the 1:N threshold (the
-   * new face meets every subject, so the 1:1 threshold would flag look-alikes in any large gallery).
-   */
-  private Future<Void> refuseDuplicate(String collection, UUID subjectId, float[] embedding) {
-    return vertx.eventBus().<SearchResult>request(Addresses.INDEX_SEARCH, new SearchRequest(collection, embedding, 10))
-        .compose(m -> {
-          for (SearchResult.Hit h : m.body().hits()) {
-            if (!h.subjectId().equals(subjectId) && h.similarity() >= api.identifyThreshold()) {
-              return Future.failedFuture(new FaceException(Failure.DUPLICATE_IDENTITY, String.format(
-                  "the face already matches subject %s (similarity %.3f >= threshold %.3f); add ?allowDuplicate=true to enroll it anyway",
-                  h.subjectId(), h.similarity(), api.identifyThreshold()))
-                  .withDetails(new JsonObject().put("subjectId", h.subjectId().toString()).put("similarity", RecognitionHandlers.round(h.similarity()))));
-            }
-          }
-          return Future.<Void>succeededFuture();
-        });
-  }
-
-  /**
-   * Checks a subject's faces against each other: a face whose mean similarity to the others is below the
-   * decision threshold does not look like them (a wrong person enrolled, or a very poor image).
-   */
+  /** A subject's faces against each other: an outlier may be a wrong person enrolled. */
   void consistency(RoutingContext ctx) {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
     store.getSubject(id).map(s -> Guards.visible(ctx, s))
-        .compose(s -> store.subjectEmbeddings(id))
-        .onSuccess(list -> {
-          JsonArray faces = new JsonArray();
-          JsonArray outliers = new JsonArray();
-          for (int i = 0; i < list.size(); i++) {
-            double sum = 0;
-            double min = 1;
-            for (int j = 0; j < list.size(); j++) {
-              if (i != j) {
-                double sim = dev.facerec.pipeline.FacePipeline.cosine(list.get(i).vector(), list.get(j).vector());
-                sum += sim;
-                min = Math.min(min, sim);
-              }
-            }
-            JsonObject f = new JsonObject().put("faceId", list.get(i).faceId().toString());
-            if (list.size() > 1) {
-              double mean = sum / (list.size() - 1);
-              boolean outlier = mean < api.threshold();
-              f.put("meanSimilarity", RecognitionHandlers.round((float) mean)).put("minSimilarity", RecognitionHandlers.round((float) min))
-                  .put("outlier", outlier);
-              if (outlier) {
-                outliers.add(f.getString("faceId"));
-              }
-            }
-            faces.add(f);
-          }
-          json(ctx, 200, new JsonObject().put("subjectId", id.toString()).put("threshold", api.threshold())
-              .put("faces", faces).put("outliers", outliers).put("consistent", outliers.isEmpty()));
-        })
+        .compose(s -> api.recognition().consistency(s))
+        .onSuccess(body -> json(ctx, 200, body))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
@@ -200,7 +119,7 @@ final class SubjectHandlers {
     UUID id = Params.id(ctx, "id", Failure.SUBJECT_NOT_FOUND);
     UUID faceId = Params.id(ctx, "faceId", Failure.FACE_NOT_FOUND);
     store.getSubject(id).map(s -> Guards.visible(ctx, s))
-        .compose(s -> store.deleteFace(id, faceId).compose(v -> removeFromIndex(s.collection(), List.of(faceId)))
+        .compose(s -> api.recognition().deleteFace(s, faceId)
             .compose(v -> audit(ctx, "face.delete", faceId.toString(), new JsonObject()
                 .put("subjectId", id.toString()).put("collection", s.collection()))))
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
@@ -210,14 +129,6 @@ final class SubjectHandlers {
   /** Who deleted what: ids only, never names or biometric data. */
   private Future<Void> audit(RoutingContext ctx, String action, String target, JsonObject details) {
     return store.audit(Guards.principal(ctx).id(), action, target, details);
-  }
-
-  /** The delete call returns only once the faces have left the index. */
-  private Future<Void> removeFromIndex(String collection, List<UUID> faceIds) {
-    if (faceIds.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return vertx.eventBus().request(Addresses.INDEX_UPDATE, IndexUpdate.removing(collection, faceIds)).mapEmpty();
   }
 
   static JsonObject jsonBody(RoutingContext ctx) {
@@ -275,13 +186,5 @@ final class SubjectHandlers {
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
-  }
-
-  private static String sha256(byte[] data) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
