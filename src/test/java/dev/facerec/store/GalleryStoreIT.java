@@ -142,8 +142,8 @@ class GalleryStoreIT {
     float[] tricky = {0.1f, -0.0f, Float.MIN_VALUE, -Float.MAX_VALUE, 1e-30f, (float) Math.PI, 1f / 3f, 0f};
     float[] second = randomUnit(8, 7);
 
-    FaceRecord a = await(store.addFace(s.id(), tricky, MODEL, face(10.5f, 20.25f, 100f, 120f, 0.987f), "ab12"));
-    FaceRecord b = await(store.addFace(s.id(), second, MODEL, face(1f, 2f, 3f, 4f, 0.5f), null));
+    FaceRecord a = await(store.addFace(s.id(), tricky, MODEL, face(10.5f, 20.25f, 100f, 120f, 0.987f), "ab12")).value();
+    FaceRecord b = await(store.addFace(s.id(), second, MODEL, face(1f, 2f, 3f, 4f, 0.5f), null)).value();
 
     assertEquals(new Box(10.5f, 20.25f, 100f, 120f), a.box());
     assertEquals(0.987f, a.score());
@@ -165,7 +165,7 @@ class GalleryStoreIT {
 
     store.deleteFace(s.id(), a.id())
         .compose(deleted -> {
-          ctx.verify(() -> assertEquals(a, deleted));
+          ctx.verify(() -> assertEquals(a, deleted.value()));
           return store.listFaces(s.id());
         })
         .compose(left -> {
@@ -188,11 +188,11 @@ class GalleryStoreIT {
     String collection = "cascade";
     Subject s = await(store.createSubject(collection, "Linus", null));
     Subject other = await(store.createSubject(collection, "Ken", null));
-    UUID f1 = await(store.addFace(s.id(), randomUnit(4, 1), MODEL, face(0, 0, 10, 10, 0.9f), null)).id();
-    UUID f2 = await(store.addFace(s.id(), randomUnit(4, 2), MODEL, face(0, 0, 10, 10, 0.9f), null)).id();
-    UUID kept = await(store.addFace(other.id(), randomUnit(4, 3), MODEL, face(0, 0, 10, 10, 0.9f), null)).id();
+    UUID f1 = await(store.addFace(s.id(), randomUnit(4, 1), MODEL, face(0, 0, 10, 10, 0.9f), null)).value().id();
+    UUID f2 = await(store.addFace(s.id(), randomUnit(4, 2), MODEL, face(0, 0, 10, 10, 0.9f), null)).value().id();
+    UUID kept = await(store.addFace(other.id(), randomUnit(4, 3), MODEL, face(0, 0, 10, 10, 0.9f), null)).value().id();
 
-    List<UUID> deleted = await(store.deleteSubject(s.id()));
+    List<UUID> deleted = await(store.deleteSubject(s.id())).value();
 
     assertEquals(Set.of(f1, f2), Set.copyOf(deleted));
     assertEquals(2, deleted.size());
@@ -209,7 +209,7 @@ class GalleryStoreIT {
   void refusesAnotherModel(VertxTestContext ctx) throws Exception {
     String collection = "one-model";
     Subject s = await(store.createSubject(collection, "Barbara", null));
-    FaceRecord first = await(store.addFace(s.id(), randomUnit(4, 4), MODEL, face(0, 0, 5, 5, 0.8f), null));
+    FaceRecord first = await(store.addFace(s.id(), randomUnit(4, 4), MODEL, face(0, 0, 5, 5, 0.8f), null)).value();
 
     store.addFace(s.id(), randomUnit(4, 5), "facenet-128", face(0, 0, 5, 5, 0.8f), null)
         .onComplete(ctx.failing(err -> ctx.verify(() -> {
@@ -239,7 +239,7 @@ class GalleryStoreIT {
     List<Future<FaceRecord>> adds = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       adds.add(store.addFace(s.id(), randomUnit(4, 20 + i), i % 2 == 0 ? "model-a" : "model-b",
-          face(0, 0, 1, 1, 1f), null));
+          face(0, 0, 1, 1, 1f), null).map(GalleryStore.Written::value));
     }
     await(Future.join(adds).otherwiseEmpty());
     String winner = await(store.collectionModels()).get(collection);

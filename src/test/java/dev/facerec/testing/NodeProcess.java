@@ -1,0 +1,148 @@
+package dev.facerec.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A service node as its own JVM process: the built jar when it is current (CI builds it first), else the
+ * test class path, with an environment of the test's choosing. Output goes to target/cluster-it/NAME.log.
+ */
+public final class NodeProcess implements AutoCloseable {
+  private final String name;
+  private final Map<String, String> env;
+  private final int httpPort;
+  private final Path log;
+  private Process process;
+
+  public NodeProcess(String name, Map<String, String> env, int httpPort) {
+    this.name = name;
+    this.env = env;
+    this.httpPort = httpPort;
+    this.log = Path.of("target", "cluster-it", name + ".log");
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The command that starts the service's Main with {@code args}. */
+  public static List<String> command(String... args) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx1g", "-XX:+UseSerialGC"));
+    Path jar = Path.of("target", "facerec-service.jar");
+    if (Files.isRegularFile(jar) && jar.toFile().lastModified() >= newestClass()) {
+      cmd.addAll(List.of("-jar", jar.toString()));
+    } else {
+      cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+          "dev.facerec.app.Main"));
+    }
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  private static long newestClass() {
+    try (var files = Files.walk(Path.of("target", "classes"))) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().lastModified()).max().orElse(0);
+    } catch (IOException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  public NodeProcess start() throws IOException {
+    Files.createDirectories(log.getParent());
+    ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
+    Files.writeString(log, "---- start " + java.time.Instant.now() + "\n", java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+    process = pb.start();
+    return this;
+  }
+
+  /** Waits until the node's readiness probe answers 200; fails with the log's tail when it exits or times out. */
+  public NodeProcess awaitReady(Duration timeout) throws Exception {
+    long until = System.nanoTime() + timeout.toNanos();
+    Http http = new Http(httpPort);
+    while (System.nanoTime() < until) {
+      if (!process.isAlive()) {
+        throw new AssertionError("node " + name + " exited with " + process.exitValue() + ":\n" + tail());
+      }
+      try {
+        if (http.get("/api/v1/health/ready").status() == 200) {
+          return this;
+        }
+      } catch (RuntimeException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("node " + name + " not ready after " + timeout + ":\n" + tail());
+  }
+
+  public String tail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  public String logText() throws IOException {
+    return Files.readString(log);
+  }
+
+  public int port() {
+    return httpPort;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** SIGKILL: no shutdown hook, no snapshot, no goodbye to the cluster. */
+  public void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Waits for the process to exit on its own (after a drain). */
+  public boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  public static String classpathSeparator() {
+    return File.pathSeparator;
+  }
+}
