@@ -1,0 +1,125 @@
+package dev.facerec.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.facerec.bus.IndexChange;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class ReplicaTest {
+  static final IndexParams PARAMS = new IndexParams(16, 100, 100);
+
+  static float[] vec(Random r) {
+    float[] v = new float[8];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return v;
+  }
+
+  /** A history of adds and removes over two collections. */
+  static List<IndexChange> history(int n, long seed) {
+    Random r = new Random(seed);
+    List<IndexChange> out = new ArrayList<>();
+    List<UUID> live = new ArrayList<>();
+    for (int seq = 1; seq <= n; seq++) {
+      String c = seq % 3 == 0 ? "b" : "a";
+      if (!live.isEmpty() && r.nextInt(4) == 0) {
+        UUID gone = live.remove(r.nextInt(live.size()));
+        out.add(IndexChange.removing(seq, "a", List.of(gone)));
+      } else if (seq % 7 == 0) {
+        out.add(new IndexChange(seq, c, IndexChange.Op.SETTINGS, List.of(), List.of()));
+      } else {
+        UUID f = UUID.randomUUID();
+        if (c.equals("a")) {
+          live.add(f);
+        }
+        out.add(IndexChange.adding(seq, c, f, UUID.randomUUID(), vec(r)));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  @DisplayName("changes offered out of order are applied in sequence order: same content and checksum as in order")
+  void appliesInSequenceOrder() {
+    List<IndexChange> h = history(200, 1);
+    Replica ordered = new Replica("m", 8, PARAMS, 0);
+    h.forEach(ordered::offer);
+    List<IndexChange> shuffled = new ArrayList<>(h);
+    Collections.shuffle(shuffled, new Random(2));
+    Replica mixed = new Replica("m", 8, PARAMS, 0);
+    for (IndexChange c : shuffled) {
+      mixed.offer(c);
+    }
+    assertEquals(200, mixed.applied());
+    assertFalse(mixed.hasGap());
+    assertEquals(ordered.checksum("a"), mixed.checksum("a"));
+    assertEquals(ordered.checksum("b"), mixed.checksum("b"));
+    assertEquals(ordered.shard("a").ids(), mixed.shard("a").ids());
+  }
+
+  @Test
+  @DisplayName("a gap holds later changes back until it is filled; duplicates change nothing")
+  void gapHoldsBack() {
+    List<IndexChange> h = history(10, 3);
+    Replica r = new Replica("m", 8, PARAMS, 0);
+    r.offer(h.get(0));
+    r.offer(h.get(2));
+    r.offer(h.get(3));
+    assertEquals(1, r.applied());
+    assertTrue(r.hasGap());
+    assertEquals(2, r.waitingFor());
+    r.offer(h.get(1));
+    assertEquals(4, r.applied());
+    String sum = r.checksum("a");
+    r.offer(h.get(1));
+    r.offer(h.get(3));
+    assertEquals(sum, r.checksum("a"));
+  }
+
+  @Test
+  @DisplayName("replaying a log from an older position onto a newer state ends in the same state (restart after a snapshot)")
+  void replayFromOlderPositionConverges() {
+    List<IndexChange> h = history(300, 4);
+    Replica reference = new Replica("m", 8, PARAMS, 0);
+    h.forEach(reference::offer);
+    // A "snapshot" taken at 250, labelled with the older position 200: replay 201..300 onto it.
+    Replica at250 = new Replica("m", 8, PARAMS, 0);
+    h.subList(0, 250).forEach(at250::offer);
+    Replica restarted = new Replica("m", 8, PARAMS, 200);
+    restarted.put(at250.shard("a"));
+    restarted.put(at250.shard("b"));
+    h.subList(200, 300).forEach(restarted::offer);
+    assertEquals(reference.checksum("a"), restarted.checksum("a"));
+    assertEquals(reference.checksum("b"), restarted.checksum("b"));
+    assertEquals(Replica.checksumOf(reference.shard("a")), Replica.checksumOf(restarted.shard("a")));
+  }
+
+  @Test
+  @DisplayName("the checksum tells different contents apart and does not depend on insertion order")
+  void checksumIsContentBased() {
+    Random r = new Random(5);
+    List<IndexedFace> faces = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      faces.add(new IndexedFace(UUID.randomUUID(), UUID.randomUUID(), vec(r)));
+    }
+    HnswShard one = new HnswShard("a", "m", 8, PARAMS);
+    faces.forEach(one::add);
+    HnswShard two = new HnswShard("a", "m", 8, PARAMS);
+    List<IndexedFace> reversed = new ArrayList<>(faces);
+    Collections.reverse(reversed);
+    two.addAll(reversed);
+    assertEquals(Replica.checksumOf(one), Replica.checksumOf(two));
+    two.remove(faces.get(7).faceId());
+    assertNotEquals(Replica.checksumOf(one), Replica.checksumOf(two));
+  }
+}
