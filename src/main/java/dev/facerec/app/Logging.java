@@ -15,6 +15,21 @@ import org.slf4j.LoggerFactory;
 final class Logging {
   private Logging() {}
 
+  /** For commands whose standard output is their answer (JSON): warnings only, on standard error. */
+  static void toStderr() {
+    if (!(LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof Logger root)) {
+      return;
+    }
+    root.setLevel(Level.WARN);
+    root.iteratorForAppenders().forEachRemaining(a -> {
+      if (a instanceof ConsoleAppender<ILoggingEvent> console) {
+        console.stop();
+        console.setTarget("System.err");
+        console.start();
+      }
+    });
+  }
+
   static void configure(String level, String format) {
     if (!(LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof Logger root)) {
       return;

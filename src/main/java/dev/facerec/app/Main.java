@@ -64,6 +64,7 @@ public final class Main {
         return KeysCommand.run(rest, out, err);
       }
       case "cluster" -> {
+        Logging.toStderr();
         return dev.facerec.cluster.ClusterCommand.run(rest, out, err);
       }
       case "evaluate" -> {

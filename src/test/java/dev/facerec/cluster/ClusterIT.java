@@ -137,6 +137,7 @@ class ClusterIT {
     }
     Map<String, String> cliEnv = new HashMap<>(env("cli", "api"));
     ProcessBuilder pb = new ProcessBuilder(NodeProcess.command("cluster", "status")).redirectErrorStream(false);
+    pb.environment().putAll(NodeProcess.environment());
     pb.environment().putAll(cliEnv);
     pb.redirectError(Path.of("target", "cluster-it", "cli.log").toFile());
     Process cli = pb.start();
@@ -402,6 +403,7 @@ class ClusterIT {
   @DisplayName("cluster drain --node n1 through the CLI: n1 leaves, the others keep serving")
   void drainedNodeLeaves() throws Exception {
     ProcessBuilder pb = new ProcessBuilder(NodeProcess.command("cluster", "drain", "--node", "n1"));
+    pb.environment().putAll(NodeProcess.environment());
     pb.environment().putAll(env("cli", "api"));
     pb.redirectError(Path.of("target", "cluster-it", "cli-drain.log").toFile());
     Process cli = pb.start();

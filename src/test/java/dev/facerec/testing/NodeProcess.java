@@ -41,15 +41,28 @@ public final class NodeProcess implements AutoCloseable {
   public static List<String> command(String... args) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx1g", "-XX:+UseSerialGC"));
-    Path jar = Path.of("target", "facerec-service.jar");
-    if (Files.isRegularFile(jar) && jar.toFile().lastModified() >= newestClass()) {
-      cmd.addAll(List.of("-jar", jar.toString()));
+    if (useJar()) {
+      cmd.addAll(List.of("-jar", JAR.toString()));
     } else {
-      cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-          "dev.facerec.app.Main"));
+      cmd.add("dev.facerec.app.Main"); // the class path goes in CLASSPATH: see environment()
     }
     cmd.addAll(List.of(args));
     return cmd;
+  }
+
+  private static final Path JAR = Path.of("target", "facerec-service.jar");
+
+  private static boolean useJar() {
+    return Files.isRegularFile(JAR) && JAR.toFile().lastModified() >= newestClass();
+  }
+
+  /**
+   * The environment a node process needs besides its settings. Without a current jar the test class path
+   * is passed in CLASSPATH, not on the command line: ONNX Runtime's native library (1.29) reads /proc/self/cmdline
+   * into a fixed buffer and crashes the JVM (SIGSEGV) when the command line is several kilobytes long.
+   */
+  public static Map<String, String> environment() {
+    return useJar() ? Map.of() : Map.of("CLASSPATH", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
   }
 
   private static long newestClass() {
@@ -64,6 +77,7 @@ public final class NodeProcess implements AutoCloseable {
     Files.createDirectories(log.getParent());
     ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(environment());
     pb.environment().putAll(env);
     Files.writeString(log, "---- start " + java.time.Instant.now() + "\n", java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
