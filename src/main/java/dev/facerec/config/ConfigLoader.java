@@ -128,7 +128,8 @@ public final class ConfigLoader {
             longValue("MAX_BODY_BYTES", "api.maxBodyBytes", 10L << 20, 1024, 1L << 31),
             List.copyOf(origins),
             corsCredentials,
-            longValue("REQUEST_TIMEOUT_MS", "api.requestTimeoutMs", 30_000, 100, 600_000)),
+            longValue("REQUEST_TIMEOUT_MS", "api.requestTimeoutMs", 30_000, 100, 600_000),
+            trustedProxies()),
         new AppConfig.Database(
             dbUrl.isBlank() ? null : dbUrl,
             integer("DB_POOL_MAX_SIZE", "database.poolMaxSize", 10, 1, 1000),
@@ -170,6 +171,25 @@ public final class ConfigLoader {
         Path.of(text("DATA_DIR", "data.dir", "data")),
         level,
         logFormat);
+  }
+
+  /** Proxies whose X-Forwarded-For is believed: IPs and CIDR blocks; empty = the TCP peer is the client. */
+  private List<String> trustedProxies() {
+    List<String> out = new ArrayList<>();
+    for (String e : text("TRUSTED_PROXIES", "api.trustedProxies", "").split(",")) {
+      String t = e.trim();
+      if (t.isEmpty()) {
+        continue;
+      }
+      try {
+        dev.facerec.security.ClientAddress.validate(t);
+      } catch (IllegalArgumentException ex) {
+        throw bad("TRUSTED_PROXIES", t, "IP addresses or CIDR blocks without host bits (10.0.0.5, 172.28.0.0/16,"
+            + " fd00::/8), comma-separated");
+      }
+      out.add(t);
+    }
+    return List.copyOf(out);
   }
 
   /** Roles a rate limit is configured for, with their variables and defaults (requests per window). */
@@ -368,6 +388,7 @@ public final class ConfigLoader {
         "RATE_LIMIT_WINDOW_S", "RATE_LIMIT_ADMIN", "RATE_LIMIT_ENROLL", "RATE_LIMIT_RECOGNIZE", "RATE_LIMIT_DETECT",
         "RATE_LIMIT_ANONYMOUS", "AUTH_FAILURES_BEFORE_BACKOFF", "AUTH_BACKOFF_MAX_S", "DOCS_REQUIRE_AUTH", "KEY_CACHE_TTL_S",
         "METRICS_REQUIRE_AUTH", "QUALITY_MIN_FACE_SIZE", "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW",
-        "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT");
+        "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
+        "TRUSTED_PROXIES");
   }
 }
