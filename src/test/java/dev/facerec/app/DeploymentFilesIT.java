@@ -133,7 +133,7 @@ class DeploymentFilesIT {
 
   @Test
   @Order(3)
-  @DisplayName("client_max_body_size equals MAX_BODY_BYTES: 9 MiB and exactly the limit pass, one byte more and 11 MiB get nginx's 413")
+  @DisplayName("client_max_body_size equals MAX_BODY_BYTES: 9 MiB and exactly the limit pass, one byte more and 11 MiB get 413 BODY_TOO_LARGE from nginx")
   void bodyLimitEqualsMaxBodyBytes() throws Exception {
     long limit = ConfigLoader.load(Map.of()).api().maxBodyBytes();
     assertEquals(limit, nginxBodyLimit(Files.readString(NGINX_CONF)), "client_max_body_size and MAX_BODY_BYTES must move together");
@@ -142,7 +142,14 @@ class DeploymentFilesIT {
     assertEquals(limit, (long) new JsonObject(post(p, "/api/v1/upload", (int) limit).body()).getInteger("bodyBytes"));
     int passed = p.hits("A", "/api/v1/upload") + p.hits("B", "/api/v1/upload");
     assertEquals(413, post(p, "/api/v1/upload", (int) limit + 1).statusCode());
-    assertEquals(413, post(p, "/api/v1/upload", 11 * MIB).statusCode());
+    HttpResponse<String> refused = post(p, "/api/v1/upload", 11 * MIB);
+    assertEquals(413, refused.statusCode());
+    JsonObject error = new JsonObject(refused.body()).getJsonObject("error");
+    assertEquals("BODY_TOO_LARGE", error.getString("code"), "the node's code for the same body");
+    assertTrue(error.getString("message").contains(" " + limit + " bytes"), "the message names the limit: " + error);
+    assertEquals(refused.headers().firstValue("X-Request-Id").orElse(""), error.getString("requestId"));
+    assertEquals("application/json", refused.headers().firstValue("Content-Type").orElse(""));
+    assertTrue(refused.headers().firstValue("Strict-Transport-Security").isPresent());
     assertEquals(passed, p.hits("A", "/api/v1/upload") + p.hits("B", "/api/v1/upload"), "refused bodies never reach a node");
   }
 
