@@ -57,7 +57,7 @@ public final class ClientAddress {
     return new ClientAddress(List.copyOf(blocks));
   }
 
-  /** Checks one {@code TRUSTED_PROXIES} entry; the exception's message says what is wrong with it. */
+  /** Checks one {@code TRUSTED_PROXIES} entry: {@link IllegalArgumentException} with the entry as its message. */
   public static void validate(String entry) {
     block(entry.trim());
   }
