@@ -25,8 +25,9 @@ public record AppConfig(
     String logFormat,
     Cluster cluster) {
 
+  /** {@code trustedProxies}: IPs and CIDR blocks whose X-Forwarded-For is believed (validated; empty = none). */
   public record Api(String host, int port, long maxBodyBytes, List<String> corsOrigins, boolean corsAllowCredentials,
-      long requestTimeoutMs) {}
+      long requestTimeoutMs, List<String> trustedProxies) {}
 
   /** {@code url} is null when the embedded PostgreSQL is to be used. */
   public record Database(String url, int poolMaxSize, int connectTimeoutMs) {}

@@ -128,7 +128,8 @@ public final class ConfigLoader {
             longValue("MAX_BODY_BYTES", "api.maxBodyBytes", 10L << 20, 1024, 1L << 31),
             List.copyOf(origins),
             corsCredentials,
-            longValue("REQUEST_TIMEOUT_MS", "api.requestTimeoutMs", 30_000, 100, 600_000)),
+            longValue("REQUEST_TIMEOUT_MS", "api.requestTimeoutMs", 30_000, 100, 600_000),
+            trustedProxies()),
         new AppConfig.Database(
             dbUrl.isBlank() ? null : dbUrl,
             integer("DB_POOL_MAX_SIZE", "database.poolMaxSize", 10, 1, 1000),
@@ -226,6 +227,25 @@ public final class ConfigLoader {
     return new AppConfig.Cluster(enabled, file("CLUSTER_CONFIG", "cluster.config"), List.copyOf(members), host,
         integer("CLUSTER_PORT", "cluster.port", 5701, 1, 65535), integer("CLUSTER_BUS_PORT", "cluster.busPort", 5801, 0, 65535),
         publicHost.isBlank() ? host : publicHost, name, java.util.Collections.unmodifiableSet(roles));
+  }
+
+  /** Proxies whose X-Forwarded-For is believed: IPs and CIDR blocks; empty = the TCP peer is the client. */
+  private List<String> trustedProxies() {
+    List<String> out = new ArrayList<>();
+    for (String e : text("TRUSTED_PROXIES", "api.trustedProxies", "").split(",")) {
+      String t = e.trim();
+      if (t.isEmpty()) {
+        continue;
+      }
+      try {
+        dev.facerec.security.ClientAddress.validate(t);
+      } catch (IllegalArgumentException ex) {
+        throw bad("TRUSTED_PROXIES", t, "IP addresses or CIDR blocks without host bits (10.0.0.5, 172.28.0.0/16,"
+            + " fd00::/8), comma-separated");
+      }
+      out.add(t);
+    }
+    return List.copyOf(out);
   }
 
   /** Roles a rate limit is configured for, with their variables and defaults (requests per window). */
@@ -426,6 +446,6 @@ public final class ConfigLoader {
         "METRICS_REQUIRE_AUTH", "QUALITY_MIN_FACE_SIZE", "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW",
         "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
-        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES");
+        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES");
   }
 }

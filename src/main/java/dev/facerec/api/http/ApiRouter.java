@@ -2,6 +2,7 @@ package dev.facerec.api.http;
 
 import dev.facerec.api.ws.DetectSocket;
 import dev.facerec.bus.Addresses;
+import dev.facerec.security.ClientAddress;
 import dev.facerec.security.Role;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -36,7 +37,8 @@ public final class ApiRouter {
     AdminHandlers admin = new AdminHandlers(api.security());
     CollectionHandlers collections = new CollectionHandlers(api);
     DetectSocket socket = new DetectSocket(api);
-    Guards guards = new Guards(api.security(), api.config().security().tls().enabled(), api.state());
+    Guards guards = new Guards(api.security(), api.config().security().tls().enabled(),
+        ClientAddress.trusting(api.config().api().trustedProxies()), api.state());
     Handler<RoutingContext> adminOnly = guards.require(Role.ADMIN, true);
     Handler<RoutingContext> enroll = guards.require(Role.ENROLL, false);
     Handler<RoutingContext> recognize = guards.require(Role.RECOGNIZE, false);

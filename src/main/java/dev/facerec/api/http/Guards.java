@@ -2,6 +2,7 @@ package dev.facerec.api.http;
 
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
+import dev.facerec.security.ClientAddress;
 import dev.facerec.security.Principal;
 import dev.facerec.security.Role;
 import dev.facerec.security.Security;
@@ -25,11 +26,13 @@ public final class Guards {
 
   private final Security security;
   private final boolean tls;
+  private final ClientAddress clients;
   private final dev.facerec.cluster.NodeState state;
 
-  public Guards(Security security, boolean tls, dev.facerec.cluster.NodeState state) {
+  public Guards(Security security, boolean tls, ClientAddress clients, dev.facerec.cluster.NodeState state) {
     this.security = security;
     this.tls = tls;
+    this.clients = clients;
     this.state = state;
   }
 
@@ -159,9 +162,16 @@ public final class Guards {
     return null;
   }
 
-  /** The peer's address: forwarding headers are not trusted (a client could pick any address). */
-  static String address(RoutingContext ctx) {
-    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+  /**
+   * The client's address for the anonymous budget and the back-off: the TCP peer, or, when the peer is one of
+   * {@code TRUSTED_PROXIES}, the first untrusted address of {@code X-Forwarded-For} read from the right.
+   */
+  String address(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    if (req.remoteAddress() == null) {
+      return "unknown";
+    }
+    return clients.resolve(req.remoteAddress().hostAddress(), req.headers().getAll("X-Forwarded-For"));
   }
 
   private static void tooMany(RoutingContext ctx, Failure f, long seconds, String message) {
