@@ -17,6 +17,7 @@ public enum Failure {
   SUBJECT_NOT_FOUND(404, "No subject with this id."),
   FACE_NOT_FOUND(404, "No face with this id for this subject."),
   KEY_NOT_FOUND(404, "No API key with this id."),
+  NODE_NOT_FOUND(404, "No cluster member with this name or id."),
   METHOD_NOT_ALLOWED(405, "The route does not accept this method."),
   DUPLICATE_IDENTITY(409, "The face already matches another subject of the collection."),
   MODEL_MISMATCH(409, "The collection's embeddings were made by another recognizer."),

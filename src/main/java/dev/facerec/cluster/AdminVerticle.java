@@ -133,7 +133,7 @@ public final class AdminVerticle extends VerticleBase {
     String which = msg.body() == null ? null : msg.body().getString("node");
     Member m = which == null ? null : membership.find(which);
     if (m == null) {
-      msg.fail(404, Failure.INVALID_REQUEST.replyMessage("no member named or numbered '" + which + "'"));
+      msg.fail(404, Failure.NODE_NOT_FOUND.replyMessage("no cluster member named '" + which + "'"));
       return;
     }
     vertx.eventBus().<JsonObject>request(Addresses.node(m.id(), Addresses.NODE_DRAIN), new JsonObject(), new DeliveryOptions().setSendTimeout(5000))
