@@ -349,6 +349,52 @@ class GalleryStoreIT {
   }
 
   /** Waits on a future from a plain test thread (Future.await() needs a virtual thread). */
+  // ---- change log
+
+  @Test
+  @DisplayName("concurrent writes get gapless sequence numbers in commit order, and the log replays them with their embeddings")
+  void changeLogIsGaplessAndReplayable() throws Exception {
+    String collection = "log_" + UUID.randomUUID().toString().substring(0, 8);
+    Subject s = await(store.createSubject(collection, "Log", null));
+    long before = await(store.currentSeq());
+    List<Future<GalleryStore.Written<FaceRecord>>> adds = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      adds.add(store.addFace(s.id(), randomUnit(4, 100 + i), MODEL, face(0, 0, 1, 1, 1f), null));
+    }
+    await(Future.all(adds));
+    List<Long> seqs = adds.stream().map(f -> f.result().seq()).sorted().toList();
+    for (int i = 0; i < seqs.size(); i++) {
+      assertEquals(before + 1 + i, seqs.get(i), "sequence numbers are gapless: " + seqs);
+    }
+    FaceRecord gone = adds.get(3).result().value();
+    long removeSeq = await(store.deleteFace(s.id(), gone.id())).seq();
+    assertEquals(before + 41, removeSeq);
+    long settingsSeq = await(store.putCollectionSettings(collection, new GalleryStore.CollectionSettings(null, null, 0.05))).seq();
+    assertEquals(before + 42, settingsSeq);
+    assertEquals(before + 42, await(store.currentSeq()));
+
+    List<dev.facerec.bus.IndexChange> log = await(store.changesSince(before, 1000));
+    assertEquals(42, log.size());
+    for (int i = 0; i < log.size(); i++) {
+      assertEquals(before + 1 + i, log.get(i).seq());
+    }
+    // The add of the face deleted since comes back empty: its removal follows in the log.
+    dev.facerec.bus.IndexChange addOfGone = log.stream().filter(c -> c.seq() == adds.get(3).result().seq()).findFirst().orElseThrow();
+    assertTrue(addOfGone.add().isEmpty());
+    dev.facerec.bus.IndexChange addOfKept = log.stream().filter(c -> c.seq() == adds.get(5).result().seq()).findFirst().orElseThrow();
+    assertArrayEquals(randomUnit(4, 105), addOfKept.add().get(0).vector());
+    assertEquals(List.of(gone.id()), log.get(40).remove());
+    assertEquals(dev.facerec.bus.IndexChange.Op.SETTINGS, log.get(41).op());
+    assertEquals(2, await(store.changesSince(before + 40, 1000)).size());
+
+    GalleryStore.Consistent snap = await(store.consistentEmbeddings(collection));
+    assertEquals(39, snap.embeddings().size());
+    assertEquals(before + 42, snap.seq());
+    List<UUID> deleted = await(store.deleteSubject(s.id())).value();
+    assertEquals(39, deleted.size());
+    assertEquals(before + 43, await(store.currentSeq()));
+  }
+
   static <T> T await(Future<T> future) throws Exception {
     try {
       return future.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
