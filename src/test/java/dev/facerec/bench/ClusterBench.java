@@ -57,7 +57,7 @@ public final class ClusterBench {
       env.put("INDEX_SNAPSHOT_INTERVAL_S", "5");
       env.put("LOG_LEVEL", "WARN");
       for (String role : List.of("ADMIN", "ENROLL", "RECOGNIZE", "DETECT")) {
-        env.put("RATE_LIMIT_" + role, "100000000");
+        env.put("RATE_LIMIT_" + role, "1000000");
       }
       envs.put(n, env);
     }

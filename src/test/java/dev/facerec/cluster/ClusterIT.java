@@ -149,6 +149,23 @@ class ClusterIT {
 
   @Test
   @Order(2)
+  @DisplayName("probes answer GET and HEAD without credentials and are never rate limited; a key revoked on one node fails on another at once")
+  void probesAndRevocationAcrossNodes() {
+    Http anonymous = http("n2").anonymous();
+    for (int i = 0; i < 100; i++) { // RATE_LIMIT_ANONYMOUS is 60 per minute: probes must not count
+      assertEquals(200, anonymous.get(i % 2 == 0 ? "/api/v1/health/ready" : "/api/v1/health").status());
+    }
+    assertEquals(200, anonymous.send("HEAD", "/api/v1/health/ready", null, null).status());
+    assertEquals(200, anonymous.send("HEAD", "/api/v1/health", null, null).status());
+    JsonObject key = http("n1").postJson("/api/v1/admin/keys", "{\"roles\":[\"detect\"],\"name\":\"revoke-me\"}").json();
+    Http holder = http("n3").withKey(key.getString("key"));
+    assertEquals(403, holder.get("/api/v1/health/details").status(), "the detect key authenticates on n3 (and lacks admin)");
+    assertEquals(204, http("n2").delete("/api/v1/admin/keys/" + key.getString("id")).status());
+    assertEquals(401, holder.get("/api/v1/health/details").status(), "a key revoked on n2 still works on n3");
+  }
+
+  @Test
+  @Order(3)
   @DisplayName("100 LFW identities enrolled through n1 are identified through n2 and n3 exactly as a single node identifies them")
   void enrollsThroughOneNodeIdentifiesThroughOthers() throws Exception {
     Http n1 = http("n1");
@@ -209,7 +226,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   @DisplayName("read your writes: enrolled on n1, found at once on n3; deleted on n2, gone at once on n1")
   void readsYourWritesOnAnyNode() throws Exception {
     for (int i = 0; i < 5; i++) {
@@ -230,7 +247,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   @DisplayName("kill -9 of index node n2 under enroll and identify load through n1 and n3: nothing acknowledged is lost; n2 catches up from the change log")
   void killedIndexNodeCatchesUp() throws Exception {
     Set<String> acked = ConcurrentHashMap.newKeySet();
@@ -329,7 +346,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   @DisplayName("an inference-only node that joins takes work: n2 (no inference of its own) routes requests to it")
   void inferenceNodeJoinsAndTakesWork() throws Exception {
     start("n4", "inference").awaitReady(Duration.ofMinutes(2));
@@ -356,7 +373,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   @DisplayName("an admin index rebuild while n1 and n3 serve identify fails no request and leaves the replicas equal")
   void rebuildUnderLoadFailsNothing() throws Exception {
     List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -399,7 +416,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   @DisplayName("cluster drain --node n1 through the CLI: n1 leaves, the others keep serving")
   void drainedNodeLeaves() throws Exception {
     ProcessBuilder pb = new ProcessBuilder(NodeProcess.command("cluster", "drain", "--node", "n1"));
