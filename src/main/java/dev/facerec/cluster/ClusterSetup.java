@@ -25,7 +25,6 @@ public final class ClusterSetup {
     String bind = resolve(c.host());
     cfg.setProperty("hazelcast.local.localAddress", bind);
     NetworkConfig net = cfg.getNetworkConfig();
-    // A lite member (the CLI) takes a free port above the node's: it may run on a node's own host.
     // Clear of the member (57xx) and event-bus (58xx) ranges, since the CLI often runs on a node's own host.
     net.setPort(liteMember ? c.port() + 500 : c.port()).setPortAutoIncrement(liteMember).setPortCount(100);
     if (!liteMember) {
