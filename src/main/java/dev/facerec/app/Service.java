@@ -10,6 +10,8 @@ import dev.facerec.cluster.NodeRole;
 import dev.facerec.cluster.NodeState;
 import dev.facerec.config.AppConfig;
 import dev.facerec.index.IndexClient;
+import dev.facerec.index.IndexGrid;
+import dev.facerec.index.Placement;
 import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexVerticle;
 import dev.facerec.metrics.RecognitionMetrics;
@@ -67,6 +69,7 @@ public final class Service implements AutoCloseable {
   private Membership membership;
   private final NodeState state = new NodeState();
   private InferenceGateVerticle gate;
+  private dev.facerec.index.Placement placement;
   private volatile boolean dbReachable = true;
   private volatile Runnable onDrained = () -> {};
   private int port;
@@ -147,7 +150,7 @@ public final class Service implements AutoCloseable {
     Security security = null;
     if (database != null) {
       pool = database.createPool(vertx);
-      store = new GalleryStore(pool);
+      store = new GalleryStore(pool, config.index().shards());
       GalleryStore db = store;
       vertx.setPeriodic(2000, id -> db.ping().onComplete(ar -> dbReachable = ar.succeeded()));
       state.check("database", () -> dbReachable ? null : "database unreachable");
@@ -187,18 +190,29 @@ public final class Service implements AutoCloseable {
 
     if (indexRole) {
       IndexParams params = new IndexParams(config.index().m(), config.index().efConstruction(), config.index().efSearch());
-      IndexVerticle index = new IndexVerticle(membership.selfId(), params, config.index().snapshotIntervalSeconds(),
+      // In a cluster the index nodes form a grid of their own, whose partition table places the shards.
+      placement = cluster.enabled()
+          ? IndexGrid.start(cluster, config.index().gridPortOffset(), membership.selfId(), config.index().replicas())
+          : Placement.alone(membership.selfId());
+      IndexVerticle index = new IndexVerticle(membership.selfId(), name, placement,
+          () -> membership.withRole(NodeRole.INDEX).stream().map(dev.facerec.cluster.Member::id).collect(java.util.stream.Collectors.toSet()),
+          params, config.index().snapshotIntervalSeconds(),
           config.index().changeLogRetention(), store, config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension());
       state.check("index", index::notReadyReason);
       metrics.gauge(RecognitionMetrics.INDEX_APPLIED_SEQ, index::appliedSeq);
       await(vertx.deployVerticle(index, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
     }
 
-    IndexClient indexClient = new IndexClient(vertx, membership, config.index().ackTimeoutMs());
+    GalleryStore shardsFrom = store;
+    IndexClient indexClient = new IndexClient(vertx, membership, config.index().ackTimeoutMs(), config.index().hedgeMs(), cluster.minMembers(),
+        c -> shardsFrom == null ? Future.succeededFuture(null) : shardsFrom.collectionShards().map(m -> m.get(c)));
     InferenceClient inferenceClient = new InferenceClient(vertx, membership, config.inference().timeoutMs(), metrics);
     Recognition recognition = store == null ? null : new Recognition(store, inferenceClient, indexClient, metrics,
         new Recognition.Settings(profile.id(), recognizer.id(), threshold, identifyThreshold, config.enrollment().gate(),
             config.enrollment().duplicateCheck()));
+    int minMembers = cluster.minMembers();
+    state.check("quorum", () -> membership.members().size() >= minMembers ? null
+        : "cut off from the cluster majority: " + membership.members().size() + " of at least " + minMembers + " members in view");
     if (api) {
       // An api node can serve only while the cluster holds inference and index nodes.
       state.check("cluster", () -> membership.withRole(NodeRole.INFERENCE).isEmpty() ? "no inference node in the cluster"
@@ -301,6 +315,10 @@ public final class Service implements AutoCloseable {
         LOG.warn("vert.x did not close cleanly: {}", e.toString());
       }
       vertx = null;
+    }
+    if (placement != null) {
+      placement.close();
+      placement = null;
     }
     if (database != null) {
       database.close();

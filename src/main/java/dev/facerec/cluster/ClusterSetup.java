@@ -30,6 +30,11 @@ public final class ClusterSetup {
     if (!liteMember) {
       net.setPublicAddress(resolve(c.publicHost()) + ":" + c.port());
     }
+    if (!c.outboundPorts().isEmpty()) {
+      for (String range : c.outboundPorts().split(",")) {
+        net.addOutboundPortDefinition(range);
+      }
+    }
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

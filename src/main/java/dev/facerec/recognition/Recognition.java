@@ -60,11 +60,20 @@ public final class Recognition {
 
   /** Every face of the image (or the largest) against the collection, decided by {@code policy}. */
   public Future<JsonObject> identify(String collection, byte[] image, FaceSelection selection, int limit, Policy policy, String requestId) {
+    return identify(collection, image, selection, limit, policy, false, requestId);
+  }
+
+  /**
+   * {@code allowPartial}: when no replica of some shard answers, decide on the others and say which shards
+   * were missing, instead of failing with INDEX_UNAVAILABLE.
+   */
+  public Future<JsonObject> identify(String collection, byte[] image, FaceSelection selection, int limit, Policy policy,
+      boolean allowPartial, String requestId) {
     return inference.embed(image, selection, requestId).compose(result -> {
-      List<Future<SearchResult>> searches = new ArrayList<>();
+      List<Future<IndexClient.Outcome>> searches = new ArrayList<>();
       for (FaceData f : result.faces()) {
         // Several faces of one subject may be enrolled: ask for more hits than subjects wanted.
-        searches.add(index.search(new SearchRequest(collection, f.embedding(), Math.min(limit * 4, 400))));
+        searches.add(index.searchAll(collection, f.embedding(), Math.min(limit * 4, 400), allowPartial));
       }
       return Future.all(searches).compose(all -> {
         Set<UUID> subjects = new HashSet<>();
@@ -77,7 +86,9 @@ public final class Recognition {
             metrics.identified(RecognitionMetrics.Decision.valueOf(d.outcome().name()), d.similarity() == null ? 0 : d.similarity());
             faces.add(render(face, d));
           }
-          return new JsonObject()
+          java.util.TreeSet<Integer> missing = new java.util.TreeSet<>();
+          searches.forEach(sr -> missing.addAll(sr.result().missingShards()));
+          JsonObject out = new JsonObject()
               .put("model", settings.modelId())
               .put("profile", settings.profile())
               .put("collection", collection)
@@ -85,6 +96,10 @@ public final class Recognition {
               .put("thresholdSource", policy.source())
               .put("minMargin", policy.minMargin())
               .put("faces", faces);
+          if (!missing.isEmpty()) {
+            out.put("partial", true).put("missingShards", new JsonArray(new ArrayList<>(missing)));
+          }
+          return out;
         });
       });
     });
@@ -143,14 +158,14 @@ public final class Recognition {
       DetectedFace face = new DetectedFace(new Box(f.x(), f.y(), f.width(), f.height()), f.landmarks(), f.score());
       return unique
           .compose(v -> store.addFace(subject.id(), f.embedding(), result.modelId(), face, sha256(image)))
-          .compose(w -> index.publish(IndexChange.adding(w.seq(), subject.collection(), w.value().id(), subject.id(), f.embedding()))
+          .compose(w -> index.publish(IndexChange.adding(w.seq(), subject.collection(), w.shards(), w.value().id(), subject.id(), f.embedding()))
               .map(v -> w.value().toJson().put("quality", f.quality().toJson())));
     });
   }
 
   private Future<Void> refuseDuplicate(String collection, UUID subjectId, float[] embedding) {
     double threshold = settings.identifyThreshold();
-    return index.search(new SearchRequest(collection, embedding, 10)).compose(r -> DuplicateRule.conflict(r.hits(), subjectId, threshold)
+    return index.searchAll(collection, embedding, 10, false).compose(r -> DuplicateRule.conflict(r.hits(), subjectId, threshold)
         .<Future<Void>>map(h -> Future.failedFuture(new FaceException(Failure.DUPLICATE_IDENTITY, String.format(
             "the face already matches subject %s (similarity %.3f >= threshold %.3f); add ?allowDuplicate=true to enroll it anyway",
             h.subjectId(), h.similarity(), threshold))
@@ -160,13 +175,13 @@ public final class Recognition {
 
   /** Deletes a subject and its faces; completes once the replicas dropped them. Returns the number of faces. */
   public Future<Integer> deleteSubject(Subject subject) {
-    return store.deleteSubject(subject.id()).compose(w -> index.publish(IndexChange.removing(w.seq(), subject.collection(), w.value()))
+    return store.deleteSubject(subject.id()).compose(w -> index.publish(IndexChange.removing(w.seq(), subject.collection(), w.shards(), w.value()))
         .map(v -> w.value().size()));
   }
 
   /** Deletes one face; completes once the replicas dropped it. */
   public Future<Void> deleteFace(Subject subject, UUID faceId) {
-    return store.deleteFace(subject.id(), faceId).compose(w -> index.publish(IndexChange.removing(w.seq(), subject.collection(), List.of(faceId))));
+    return store.deleteFace(subject.id(), faceId).compose(w -> index.publish(IndexChange.removing(w.seq(), subject.collection(), w.shards(), List.of(faceId))));
   }
 
   public Future<CollectionSettings> putSettings(String collection, CollectionSettings s) {

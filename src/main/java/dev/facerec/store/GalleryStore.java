@@ -55,9 +55,16 @@ public final class GalleryStore {
           + "f.created_at";
 
   private final Pool pool;
+  private final int defaultShards;
 
   public GalleryStore(Pool pool) {
+    this(pool, 1);
+  }
+
+  /** {@code defaultShards}: the index shard count a new collection gets (INDEX_SHARDS). */
+  public GalleryStore(Pool pool, int defaultShards) {
     this.pool = Objects.requireNonNull(pool, "pool");
+    this.defaultShards = defaultShards;
   }
 
   /** A person enrolled in a collection. */
@@ -99,7 +106,11 @@ public final class GalleryStore {
   public record StoredEmbedding(UUID faceId, UUID subjectId, float[] vector) {}
 
   /** A committed write and the change-log sequence number it produced (0: nothing for the index). */
-  public record Written<T>(T value, long seq) {}
+  public record Written<T>(T value, long seq, int shards) {
+    public Written(T value, long seq) {
+      this(value, seq, 1);
+    }
+  }
 
   /** A collection's embeddings as of change-log position {@code seq}, read in one snapshot. */
   public record Consistent(List<StoredEmbedding> embeddings, long seq) {}
@@ -126,8 +137,8 @@ public final class GalleryStore {
     UUID id = UUID.randomUUID();
     JsonObject meta = metadata == null ? new JsonObject() : metadata;
     return pool.withTransaction(conn -> conn
-            .preparedQuery("INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-            .execute(Tuple.of(collection))
+            .preparedQuery("INSERT INTO collections (name, shards) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .execute(Tuple.of(collection, defaultShards))
             .compose(ignored -> conn
                 .preparedQuery("INSERT INTO subjects (id, collection, name, metadata) VALUES ($1, $2, $3, $4) "
                     + "RETURNING created_at, updated_at")
@@ -203,8 +214,8 @@ public final class GalleryStore {
                     List<UUID> ids = new ArrayList<>(faces.size());
                     faces.forEach(row -> ids.add(row.getUUID(0)));
                     return conn.preparedQuery("DELETE FROM subjects WHERE id = $1").execute(Tuple.of(id))
-                        .compose(v -> ids.isEmpty() ? Future.succeededFuture(0L) : appendChange(conn, collection, "remove", ids, id))
-                        .map(seq -> new Written<>(ids, seq));
+                        .compose(v -> ids.isEmpty() ? Future.succeededFuture(new long[] {0, 1}) : appendChange(conn, collection, "remove", ids, id))
+                        .map(seq -> new Written<>(ids, seq[0], (int) seq[1]));
                   });
             }))
         .recover(GalleryStore::translate);
@@ -266,7 +277,7 @@ public final class GalleryStore {
                     landmarks(face.landmarks()), imageSha256}))
                 .map(rows -> new FaceRecord(faceId, subjectId, collection, modelId, box, face.score(),
                     instant(rows.iterator().next(), "created_at")))
-                .compose(rec -> appendChange(conn, collection, "add", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq)))))
+                .compose(rec -> appendChange(conn, collection, "add", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq[0], (int) seq[1])))))
         .recover(GalleryStore::translate);
   }
 
@@ -333,7 +344,7 @@ public final class GalleryStore {
             .compose(rows -> {
               if (rows.size() > 0) {
                 FaceRecord rec = faceRecord(rows.iterator().next());
-                return appendChange(conn, rec.collection(), "remove", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq));
+                return appendChange(conn, rec.collection(), "remove", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq[0], (int) seq[1]));
               }
               // Only on a miss: tell an unknown subject from an unknown face.
               return conn.preparedQuery("SELECT 1 FROM subjects WHERE id = $1").execute(Tuple.of(subjectId))
@@ -414,13 +425,14 @@ public final class GalleryStore {
 
   /** Replaces a collection's settings, creating the collection if needed. */
   public Future<Written<CollectionSettings>> putCollectionSettings(String collection, CollectionSettings s) {
-    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin) VALUES ($1, $2, $3, $4) "
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin, shards) "
+            + "VALUES ($1, $2, $3, $4, $5) "
             + "ON CONFLICT (name) DO UPDATE SET threshold = EXCLUDED.threshold, target_fmr = EXCLUDED.target_fmr, "
             + "min_margin = EXCLUDED.min_margin")
         .execute(Tuple.of(collection, s.threshold() == null ? null : s.threshold().floatValue(), s.targetFmr(),
-            s.minMargin() == null ? null : s.minMargin().floatValue()))
+            s.minMargin() == null ? null : s.minMargin().floatValue(), defaultShards))
         .compose(rows -> appendChange(conn, collection, "settings", List.of(), null))
-        .map(seq -> new Written<>(s, seq)))
+        .map(seq -> new Written<>(s, seq[0], (int) seq[1])))
         .recover(GalleryStore::translate);
   }
 
@@ -430,14 +442,16 @@ public final class GalleryStore {
    * Takes the next sequence number and logs the change; call last in the transaction, so the counter's row
    * lock is held only until the commit.
    */
-  private static Future<Long> appendChange(SqlClient conn, String collection, String op, List<UUID> faceIds, UUID subjectId) {
-    return conn.query("UPDATE change_seq SET seq = seq + 1 RETURNING seq").execute()
-        .compose(rows -> {
-          long seq = rows.iterator().next().getLong(0);
-          return conn.preparedQuery("INSERT INTO change_log (seq, collection, op, face_ids, subject_id) VALUES ($1, $2, $3, $4, $5)")
-              .execute(Tuple.of(seq, collection, op, faceIds.toArray(UUID[]::new), subjectId))
-              .map(seq);
-        });
+  private static Future<long[]> appendChange(SqlClient conn, String collection, String op, List<UUID> faceIds, UUID subjectId) {
+    return conn.preparedQuery("SELECT COALESCE(shards, 1) FROM collections WHERE name = $1").execute(Tuple.of(collection))
+        .compose(sh -> conn.query("UPDATE change_seq SET seq = seq + 1 RETURNING seq").execute()
+            .compose(rows -> {
+              long seq = rows.iterator().next().getLong(0);
+              int shards = sh.size() == 0 ? 1 : sh.iterator().next().getInteger(0);
+              return conn.preparedQuery("INSERT INTO change_log (seq, collection, op, face_ids, subject_id, shards) VALUES ($1, $2, $3, $4, $5, $6)")
+                  .execute(Tuple.of(seq, collection, op, faceIds.toArray(UUID[]::new), subjectId, shards))
+                  .map(new long[] {seq, shards});
+            }));
   }
 
   /** The sequence number of the last committed change. */
@@ -456,7 +470,7 @@ public final class GalleryStore {
 
   /** Changes after {@code afterSeq}, in order, at most {@code limit}; an add whose face is gone has no entry. */
   public Future<List<dev.facerec.bus.IndexChange>> changesSince(long afterSeq, int limit) {
-    return pool.preparedQuery("SELECT c.seq, c.collection, c.op, c.face_ids, c.subject_id, f.embedding FROM change_log c "
+    return pool.preparedQuery("SELECT c.seq, c.collection, c.op, c.face_ids, c.subject_id, f.embedding, c.shards FROM change_log c "
             + "LEFT JOIN faces f ON c.op = 'add' AND f.id = c.face_ids[1] WHERE c.seq > $1 ORDER BY c.seq LIMIT $2")
         .execute(Tuple.of(afterSeq, limit))
         .map(rows -> {
@@ -465,19 +479,48 @@ public final class GalleryStore {
             long seq = r.getLong(0);
             String collection = r.getString(1);
             List<UUID> ids = List.of(r.getArrayOfUUIDs(3));
+            int shards = r.getInteger(6);
             switch (r.getString(2)) {
               case "add" -> {
                 Buffer e = r.getBuffer(5);
                 out.add(e == null || ids.isEmpty()
-                    ? new dev.facerec.bus.IndexChange(seq, collection, dev.facerec.bus.IndexChange.Op.ADD, List.of(), List.of())
-                    : dev.facerec.bus.IndexChange.adding(seq, collection, ids.get(0), r.getUUID(4), decode(e)));
+                    ? new dev.facerec.bus.IndexChange(seq, collection, shards, dev.facerec.bus.IndexChange.Op.ADD, List.of(), List.of())
+                    : dev.facerec.bus.IndexChange.adding(seq, collection, shards, ids.get(0), r.getUUID(4), decode(e)));
               }
-              case "remove" -> out.add(dev.facerec.bus.IndexChange.removing(seq, collection, ids));
-              default -> out.add(new dev.facerec.bus.IndexChange(seq, collection, dev.facerec.bus.IndexChange.Op.SETTINGS, List.of(), List.of()));
+              case "remove" -> out.add(dev.facerec.bus.IndexChange.removing(seq, collection, shards, ids));
+              default -> out.add(new dev.facerec.bus.IndexChange(seq, collection, shards, dev.facerec.bus.IndexChange.Op.SETTINGS, List.of(), List.of()));
             }
           }
           return out;
         })
+        .recover(GalleryStore::translate);
+  }
+
+  /** Every collection's shard count (1 for collections made before shards existed). */
+  public Future<Map<String, Integer>> collectionShards() {
+    return pool.query("SELECT name, COALESCE(shards, 1) FROM collections ORDER BY name").execute()
+        .map(rows -> {
+          Map<String, Integer> out = new LinkedHashMap<>();
+          rows.forEach(r -> out.put(r.getString(0), r.getInteger(1)));
+          return out;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** One shard's embeddings ({@link dev.facerec.index.Shards}) and the change-log position they reflect, in one snapshot. */
+  public Future<Consistent> consistentEmbeddings(String collection, int shard, int shards) {
+    String filter = shards <= 1 ? "" : " AND " + dev.facerec.index.Shards.sql("$2") + " = $3";
+    Tuple args = shards <= 1 ? Tuple.of(collection) : Tuple.of(collection, shards, shard);
+    return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute()
+            .compose(v -> conn.query("SELECT seq FROM change_seq").execute())
+            .compose(seqRows -> conn
+                .preparedQuery("SELECT id, subject_id, embedding FROM faces WHERE collection = $1" + filter + " ORDER BY created_at, id")
+                .execute(args)
+                .map(rows -> {
+                  List<StoredEmbedding> list = new ArrayList<>(rows.size());
+                  rows.forEach(row -> list.add(new StoredEmbedding(row.getUUID(0), row.getUUID(1), decode(row.getBuffer(2)))));
+                  return new Consistent(list, seqRows.iterator().next().getLong(0));
+                })))
         .recover(GalleryStore::translate);
   }
 

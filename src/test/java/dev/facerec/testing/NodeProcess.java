@@ -37,6 +37,21 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** A free port whose companion {@code port + offset} is free too (the index grid listens at CLUSTER_PORT + 200). */
+  public static int freePortPair(int offset) {
+    for (int i = 0; i < 50; i++) {
+      int p = freePort();
+      if (p + offset < 65536) {
+        try (ServerSocket s = new ServerSocket(p + offset)) {
+          return p;
+        } catch (IOException taken) {
+          // try another
+        }
+      }
+    }
+    throw new IllegalStateException("no free port pair");
+  }
+
   /** The command that starts the service's Main with {@code args}. */
   public static List<String> command(String... args) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -1,0 +1,159 @@
+package dev.facerec.index;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MemberAttributeConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
+import com.hazelcast.internal.partition.InternalPartition;
+import com.hazelcast.internal.partition.PartitionReplica;
+import com.hazelcast.partition.MigrationListener;
+import com.hazelcast.partition.MigrationState;
+import com.hazelcast.partition.ReplicaMigrationEvent;
+import dev.facerec.cluster.ClusterSetup;
+import dev.facerec.config.AppConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The index grid: a second Hazelcast cluster whose members are exactly the index nodes, so that its
+ * partition table places shards on index nodes only. A shard {@code collection#s} maps to the Hazelcast
+ * partition of that key; the partition's owner and first backups (INDEX_REPLICAS members, never two on one
+ * member) hold the shard's graph. Migrations and membership changes tell each member to build or drop
+ * replicas. Reading the backups needs Hazelcast's internal partition table: the public API exposes only
+ * the owner.
+ */
+public final class IndexGrid implements Placement {
+  private static final Logger LOG = LoggerFactory.getLogger(IndexGrid.class);
+  static final String NODE_ATTRIBUTE = "facerec.node";
+
+  private final HazelcastInstance hz;
+  private final int replicas;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+  private IndexGrid(HazelcastInstance hz, int replicas) {
+    this.hz = hz;
+    this.replicas = replicas;
+  }
+
+  /** Joins (or forms) the grid on {@code CLUSTER_PORT + INDEX_GRID_PORT_OFFSET}, the members being CLUSTER_MEMBERS at the same offset. */
+  public static IndexGrid start(AppConfig.Cluster c, int portOffset, String nodeId, int replicas) {
+    AppConfig.Cluster shifted = new AppConfig.Cluster(c.enabled(), c.configFile(),
+        c.members().stream().map(m -> shift(m, c.port(), portOffset)).toList(), c.host(), c.port() + portOffset, c.busPort(),
+        c.publicHost(), c.nodeName(), c.roles(), c.minMembers(), c.outboundPorts());
+    Config cfg = ClusterSetup.hazelcast(shifted, false);
+    cfg.setClusterName("facerec-index");
+    cfg.setInstanceName("facerec-index-" + nodeId);
+    cfg.setMemberAttributeConfig(new MemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, nodeId));
+    JoinConfig join = cfg.getNetworkConfig().getJoin();
+    LOG.info("index grid: joining on port {} with {}", c.port() + portOffset, join.getTcpIpConfig().getMembers());
+    IndexGrid grid = new IndexGrid(Hazelcast.newHazelcastInstance(cfg), replicas);
+    grid.listen();
+    return grid;
+  }
+
+  static String shift(String member, int basePort, int offset) {
+    int colon = member.lastIndexOf(':');
+    if (colon < 0) {
+      return member + ":" + (basePort + offset);
+    }
+    return member.substring(0, colon) + ":" + (Integer.parseInt(member.substring(colon + 1)) + offset);
+  }
+
+  private void listen() {
+    hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent e) {
+        fire();
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent e) {
+        fire();
+      }
+    });
+    hz.getPartitionService().addMigrationListener(new MigrationListener() {
+      @Override
+      public void migrationStarted(MigrationState state) {}
+
+      @Override
+      public void migrationFinished(MigrationState state) {
+        fire();
+      }
+
+      @Override
+      public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
+        fire();
+      }
+
+      @Override
+      public void replicaMigrationFailed(ReplicaMigrationEvent event) {
+        fire();
+      }
+    });
+    hz.getPartitionService().addPartitionLostListener(e -> {
+      LOG.warn("index grid: partition {} lost every replica; its shards are rebuilt from PostgreSQL", e.getPartitionId());
+      fire();
+    });
+  }
+
+  private void fire() {
+    listeners.forEach(Runnable::run);
+  }
+
+  @Override
+  public void onChange(Runnable r) {
+    listeners.add(r);
+  }
+
+  @Override
+  public List<String> holders(String collection, int shard) {
+    String key = Shards.key(collection, shard);
+    com.hazelcast.partition.Partition p = hz.getPartitionService().getPartition(key);
+    p.getOwner(); // assigns the partition table on first use
+    InternalPartition internal = ((HazelcastInstanceProxy) hz).getOriginal().node.getPartitionService().getPartition(p.getPartitionId());
+    List<String> out = new ArrayList<>(replicas);
+    for (int i = 0; i < Math.min(replicas, InternalPartition.MAX_REPLICA_COUNT); i++) {
+      PartitionReplica r = internal.getReplica(i);
+      if (r == null) {
+        break;
+      }
+      String node = nodeOf(r.uuid());
+      if (node != null && !out.contains(node)) {
+        out.add(node);
+      }
+    }
+    return out;
+  }
+
+  private String nodeOf(UUID member) {
+    for (Member m : hz.getCluster().getMembers()) {
+      if (m.getUuid().equals(member)) {
+        return m.getAttribute(NODE_ATTRIBUTE);
+      }
+    }
+    return null;
+  }
+
+  /** Index nodes in the grid now. */
+  public int size() {
+    return hz.getCluster().getMembers().size();
+  }
+
+  @Override
+  public void close() {
+    try {
+      hz.shutdown();
+    } catch (RuntimeException e) {
+      LOG.debug("index grid shutdown: {}", e.toString());
+    }
+  }
+}
