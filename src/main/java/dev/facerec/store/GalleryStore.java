@@ -468,31 +468,127 @@ public final class GalleryStore {
         .recover(GalleryStore::translate);
   }
 
-  /** Changes after {@code afterSeq}, in order, at most {@code limit}; an add whose face is gone has no entry. */
+  /** Changes after {@code afterSeq}, in order, at most {@code limit}; faces of an add that are gone since are left out. */
   public Future<List<dev.facerec.bus.IndexChange>> changesSince(long afterSeq, int limit) {
-    return pool.preparedQuery("SELECT c.seq, c.collection, c.op, c.face_ids, c.subject_id, f.embedding, c.shards FROM change_log c "
-            + "LEFT JOIN faces f ON c.op = 'add' AND f.id = c.face_ids[1] WHERE c.seq > $1 ORDER BY c.seq LIMIT $2")
+    return pool.preparedQuery("SELECT c.seq, c.collection, c.op, c.face_ids, c.subject_id, c.shards, f.id, f.subject_id, f.embedding "
+            + "FROM (SELECT * FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2) c "
+            + "LEFT JOIN faces f ON c.op = 'add' AND f.id = ANY(c.face_ids) ORDER BY c.seq, f.id")
         .execute(Tuple.of(afterSeq, limit))
         .map(rows -> {
-          List<dev.facerec.bus.IndexChange> out = new ArrayList<>(rows.size());
+          List<dev.facerec.bus.IndexChange> out = new ArrayList<>();
+          long current = -1;
+          List<dev.facerec.bus.IndexChange.Entry> adds = null;
+          Row first = null;
           for (Row r : rows) {
             long seq = r.getLong(0);
-            String collection = r.getString(1);
-            List<UUID> ids = List.of(r.getArrayOfUUIDs(3));
-            int shards = r.getInteger(6);
-            switch (r.getString(2)) {
-              case "add" -> {
-                Buffer e = r.getBuffer(5);
-                out.add(e == null || ids.isEmpty()
-                    ? new dev.facerec.bus.IndexChange(seq, collection, shards, dev.facerec.bus.IndexChange.Op.ADD, List.of(), List.of())
-                    : dev.facerec.bus.IndexChange.adding(seq, collection, shards, ids.get(0), r.getUUID(4), decode(e)));
+            if (seq != current) {
+              if (first != null) {
+                out.add(change(first, adds));
               }
-              case "remove" -> out.add(dev.facerec.bus.IndexChange.removing(seq, collection, shards, ids));
-              default -> out.add(new dev.facerec.bus.IndexChange(seq, collection, shards, dev.facerec.bus.IndexChange.Op.SETTINGS, List.of(), List.of()));
+              current = seq;
+              first = r;
+              adds = new ArrayList<>();
             }
+            if (r.getUUID(6) != null) {
+              adds.add(new dev.facerec.bus.IndexChange.Entry(r.getUUID(6), r.getUUID(7), decode(r.getBuffer(8))));
+            }
+          }
+          if (first != null) {
+            out.add(change(first, adds));
           }
           return out;
         })
+        .recover(GalleryStore::translate);
+  }
+
+  private static dev.facerec.bus.IndexChange change(Row r, List<dev.facerec.bus.IndexChange.Entry> adds) {
+    long seq = r.getLong(0);
+    String collection = r.getString(1);
+    int shards = r.getInteger(5);
+    return switch (r.getString(2)) {
+      case "add" -> new dev.facerec.bus.IndexChange(seq, collection, shards, dev.facerec.bus.IndexChange.Op.ADD, List.copyOf(adds), List.of());
+      case "remove" -> dev.facerec.bus.IndexChange.removing(seq, collection, shards, List.of(r.getArrayOfUUIDs(3)));
+      default -> new dev.facerec.bus.IndexChange(seq, collection, shards, dev.facerec.bus.IndexChange.Op.SETTINGS, List.of(), List.of());
+    };
+  }
+
+  /** One face of an import: ids kept from the export, so importing the same file twice adds nothing twice. */
+  public record ImportedFace(UUID faceId, UUID subjectId, String subjectName, float[] vector) {}
+
+  /**
+   * Stores a batch of imported faces in one transaction with one change-log entry for the faces it added;
+   * subjects and faces that already exist (same ids) are skipped. The collection's model must be
+   * {@code modelId} (or unset). Returns the faces added and the entry's sequence number (0 when none).
+   */
+  public Future<Written<List<ImportedFace>>> importBatch(String collection, String modelId, List<ImportedFace> batch) {
+    if (batch.isEmpty()) {
+      return Future.succeededFuture(new Written<>(List.of(), 0));
+    }
+    int dimension = batch.get(0).vector().length;
+    for (ImportedFace f : batch) {
+      try {
+        checkEmbedding(f.vector());
+        requireText(f.subjectName(), "subject name");
+      } catch (FaceException e) {
+        return Future.failedFuture(e);
+      }
+      if (f.vector().length != dimension) {
+        return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST, "face " + f.faceId() + " has " + f.vector().length
+            + " floats, the batch " + dimension));
+      }
+    }
+    return pool.withTransaction(conn -> conn
+            .preparedQuery("INSERT INTO collections (name, shards) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .execute(Tuple.of(collection, defaultShards))
+            .compose(v -> bindModel(conn, collection, modelId, dimension))
+            .compose(v -> conn.preparedQuery("INSERT INTO subjects (id, collection, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                .executeBatch(batch.stream().map(f -> f.subjectId()).distinct()
+                    .map(id -> Tuple.of(id, collection, batch.stream().filter(f -> f.subjectId().equals(id)).findFirst().orElseThrow().subjectName()))
+                    .toList()))
+            .compose(v -> conn.preparedQuery("SELECT id FROM subjects WHERE id = ANY($1) AND collection <> $2")
+                .execute(Tuple.of(batch.stream().map(ImportedFace::subjectId).distinct().toArray(UUID[]::new), collection)))
+            .compose(clash -> clash.size() > 0
+                ? Future.failedFuture(new FaceException(Failure.INVALID_REQUEST, "subject " + clash.iterator().next().getUUID(0)
+                    + " belongs to another collection"))
+                : Future.succeededFuture())
+            .compose(v -> conn.preparedQuery("INSERT INTO faces (id, subject_id, collection, model_id, dimension, embedding, "
+                    + "box_x, box_y, box_width, box_height, score) VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, 0, 0) "
+                    + "ON CONFLICT (id) DO NOTHING RETURNING id")
+                .executeBatch(batch.stream().map(f -> Tuple.of(f.faceId(), f.subjectId(), collection, modelId, dimension, encode(f.vector()))).toList()))
+            .compose(rows -> {
+              java.util.Set<UUID> added = new java.util.HashSet<>();
+              for (RowSet<Row> rs = rows; rs != null; rs = rs.next()) {
+                rs.forEach(r -> added.add(r.getUUID(0)));
+              }
+              List<ImportedFace> in = batch.stream().filter(f -> added.contains(f.faceId())).toList();
+              if (in.isEmpty()) {
+                return Future.succeededFuture(new Written<>(in, 0, 1));
+              }
+              return appendChange(conn, collection, "add", in.stream().map(ImportedFace::faceId).toList(), null)
+                  .map(seq -> new Written<>(in, seq[0], (int) seq[1]));
+            }))
+        .recover(GalleryStore::translate);
+  }
+
+  /** A page of a collection's faces for export, in face-id order after {@code after} (null: from the start). */
+  public Future<List<Row>> exportPage(String collection, UUID after, int limit) {
+    return pool.preparedQuery("SELECT f.id, f.subject_id, s.name, f.model_id, f.embedding FROM faces f JOIN subjects s ON s.id = f.subject_id "
+            + "WHERE f.collection = $1 AND ($2::uuid IS NULL OR f.id > $2) ORDER BY f.id LIMIT $3")
+        .execute(Tuple.of(collection, after, limit))
+        .map(rows -> {
+          List<Row> out = new ArrayList<>(rows.size());
+          rows.forEach(out::add);
+          return out;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** The model and dimension a collection's embeddings were made with, or null when it has none. */
+  public Future<JsonObject> collectionModel(String collection) {
+    return pool.preparedQuery("SELECT model_id, dimension, (SELECT count(*) FROM faces WHERE collection = $1) FROM collections WHERE name = $1")
+        .execute(Tuple.of(collection))
+        .map(rows -> rows.size() == 0 ? null : new JsonObject().put("modelId", rows.iterator().next().getString(0))
+            .put("dimension", rows.iterator().next().getInteger(1)).put("faces", rows.iterator().next().getLong(2)))
         .recover(GalleryStore::translate);
   }
 

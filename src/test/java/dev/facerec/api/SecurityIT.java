@@ -121,7 +121,14 @@ class SecurityIT {
     otherSubject = subject("other", "someone else");
     String mine = subject("mine", "enrolled");
     assertEquals(201, admin.postRaw("/api/v1/subjects/" + mine + "/faces", "image/jpeg", face).status());
+    JsonObject index = admin.get("/api/v1/index/status").json();
+    modelId = index.getString("modelId");
+    dimension = index.getInteger("dimension");
   }
+
+  /** The recognizer of the service, for an import header that it accepts. */
+  String modelId;
+  int dimension;
 
   @AfterAll
   void stop() throws Exception {
@@ -185,6 +192,13 @@ class SecurityIT {
         yield new Call(withId(op.path(), s).replace("{faceId}", f), null, null, 204);
       }
       case "rebuildIndex" -> new Call(op.path() + "?collection=mine", null, null, 200);
+      case "exportEmbeddings" -> {
+        subject("mine", "x"); // the collection exists
+        yield new Call(op.path().replace("{name}", "mine"), null, null, 200);
+      }
+      case "importEmbeddings" -> new Call(op.path().replace("{name}", "mine"), "application/x-ndjson", (new JsonObject()
+          .put("format", "facerec-embeddings").put("version", 1).put("modelId", modelId).put("dimension", dimension).encode() + "\n")
+          .getBytes(StandardCharsets.UTF_8), 200);
       case "getCollectionSettings" -> new Call(op.path().replace("{name}", "mine"), null, null, 200);
       case "putCollectionSettings" -> new Call(op.path().replace("{name}", "mine"), "application/json",
           "{\"minMargin\":0.01}".getBytes(StandardCharsets.UTF_8), 200);

@@ -77,7 +77,38 @@ public final class NodeProcess implements AutoCloseable {
    * into a fixed buffer and crashes the JVM (SIGSEGV) when the command line is several kilobytes long.
    */
   public static Map<String, String> environment() {
-    return useJar() ? Map.of() : Map.of("CLASSPATH", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    if (useJar()) {
+      return Map.of();
+    }
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    // Node processes load classes long after they start: a copy keeps them apart from a rebuild meanwhile.
+    String classes = Path.of("target", "classes").toAbsolutePath().toString();
+    return Map.of("CLASSPATH", cp.replace(classes, classesCopy().toString()));
+  }
+
+  private static Path classesCopy;
+
+  private static synchronized Path classesCopy() {
+    if (classesCopy == null) {
+      try {
+        Path src = Path.of("target", "classes").toAbsolutePath();
+        Path dst = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "node-classes");
+        try (var files = Files.walk(src)) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            Path to = dst.resolve(src.relativize(f).toString());
+            if (Files.isDirectory(f)) {
+              Files.createDirectories(to);
+            } else {
+              Files.copy(f, to);
+            }
+          }
+        }
+        classesCopy = dst;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return classesCopy;
   }
 
   private static long newestClass() {

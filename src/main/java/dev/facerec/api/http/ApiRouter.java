@@ -92,6 +92,10 @@ public final class ApiRouter {
     router.delete(BASE + "/subjects/:id/faces/:faceId").handler(enroll).handler(subjects::deleteFace);
     router.get(BASE + "/subjects/:id/consistency").handler(enroll).handler(subjects::consistency);
     router.get(BASE + "/collections/:name/settings").handler(enroll).handler(collections::getSettings);
+    // Embeddings are biometric data: export and import need an admin, limited to its collection when scoped.
+    EmbeddingsHandlers embeddings = new EmbeddingsHandlers(api);
+    router.get(BASE + "/collections/:name/embeddings").handler(guards.require(Role.ADMIN, false)).handler(embeddings::export);
+    router.post(BASE + "/collections/:name/embeddings").handler(guards.require(Role.ADMIN, false)).handler(embeddings::importAll);
     router.put(BASE + "/collections/:name/settings").handler(adminOnly).handler(json).handler(collections::putSettings);
 
     router.post(BASE + "/admin/index/rebuild").handler(adminOnly).handler(ctx -> {
