@@ -41,7 +41,7 @@ public enum Failure {
   OVERLOADED(503, "The inference queue is full; retry later."),
   INFERENCE_TIMEOUT(503, "Inference did not answer in time; retry later."),
   DATABASE_UNAVAILABLE(503, "The database cannot be reached."),
-  INDEX_UNAVAILABLE(503, "No replica of the search index is ready to answer; retry later."),
+  INDEX_UNAVAILABLE(503, "No replica of some index shard answered, or this node is cut off from the cluster majority; retry later."),
   NODE_UNAVAILABLE(503, "A cluster node that had to answer did not (gone, draining or too slow); retry later.");
 
   private final int httpStatus;
