@@ -99,8 +99,10 @@ public final class IndexGrid implements Placement {
         fire();
       }
     });
+    // A partition that lost all its replicas held shards of a dead member: they are placed anew and rebuilt
+    // from PostgreSQL. Hazelcast reports each partition; the resulting builds are what the index log shows.
     hz.getPartitionService().addPartitionLostListener(e -> {
-      LOG.warn("index grid: partition {} lost every replica; its shards are rebuilt from PostgreSQL", e.getPartitionId());
+      LOG.debug("index grid: partition {} lost {} replica(s)", e.getPartitionId(), e.getLostBackupCount() + 1);
       fire();
     });
   }
