@@ -266,6 +266,8 @@ class ShardedClusterIT {
       faceVectors.put(j.getString("faceId"), vec(j.getString("embedding")));
       faceSubject.put(j.getString("faceId"), j.getString("subjectId"));
     }
+    // Nodes that started first held every shard until the others had built theirs: wait for the placement to settle.
+    awaitRebalanced(Duration.ofSeconds(90));
     JsonObject st = status("s1");
     long total = 0;
     for (Object o : st.getJsonArray("members")) {
