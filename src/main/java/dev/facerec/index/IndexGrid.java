@@ -108,17 +108,58 @@ public final class IndexGrid implements Placement {
   }
 
   private void fire() {
+    placements.clear();
     listeners.forEach(Runnable::run);
   }
+
+  /** Candidate partitions per shard: the one whose replica set evens out the members' load is used. */
+  static final int CHOICES = 16;
+  private final java.util.Map<String, List<List<String>>> placements = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
   public void onChange(Runnable r) {
     listeners.add(r);
   }
 
+  /**
+   * The holders of shard {@code s}. Six shards hashed onto 271 partitions can land unevenly (one member owning
+   * most of them), so each shard has {@value #CHOICES} candidate keys ({@code collection#s#k}), and the shards of
+   * a collection take, in order, the candidate whose Hazelcast replica set (owner and backups) loads the members
+   * most evenly. Every member computes the same from the same partition table; a changed table may move a
+   * shard, which is safe (a replica is dropped only once its new holders are ready).
+   */
   @Override
   public List<String> holders(String collection, int shard) {
-    String key = Shards.key(collection, shard);
+    List<List<String>> all = placements.get(collection);
+    if (all == null || shard >= all.size()) {
+      all = place(collection, Math.max(shard + 1, all == null ? 0 : all.size()));
+      placements.put(collection, all);
+    }
+    return all.get(shard);
+  }
+
+  private List<List<String>> place(String collection, int shards) {
+    java.util.Map<String, Integer> load = new java.util.HashMap<>();
+    List<List<String>> out = new ArrayList<>();
+    for (int s = 0; s < shards; s++) {
+      List<String> best = null;
+      int bestScore = Integer.MAX_VALUE;
+      for (int k = 0; k < CHOICES; k++) {
+        List<String> replicas = replicasOf(Shards.key(collection, s) + "#" + k);
+        int score = replicas.stream().mapToInt(n -> load.getOrDefault(n, 0)).max().orElse(0) * 1000
+            + replicas.stream().mapToInt(n -> load.getOrDefault(n, 0)).sum();
+        if (best == null || score < bestScore) {
+          best = replicas;
+          bestScore = score;
+        }
+      }
+      best.forEach(n -> load.merge(n, 1, Integer::sum));
+      out.add(best);
+    }
+    return out;
+  }
+
+  private List<String> replicasOf(String key) {
     com.hazelcast.partition.Partition p = hz.getPartitionService().getPartition(key);
     p.getOwner(); // assigns the partition table on first use
     InternalPartition internal = ((HazelcastInstanceProxy) hz).getOriginal().node.getPartitionService().getPartition(p.getPartitionId());

@@ -276,9 +276,8 @@ class ShardedClusterIT {
           .filter(c -> !c.getString("collection").equals("default")).mapToLong(c -> c.getLong("size")).sum();
       total += held;
       int all = SYNTHETIC + realFaces;
-      // 12 copies of 6 shards over 3 nodes: about 2/3 each, in steps of one shard (~1/6), as Hazelcast's partition table
-      // happens to place the shard keys; every node holds some shards and none holds them all.
-      assertTrue(held >= all / 6 && held <= 5 * all / 6 + 20, ((JsonObject) o).getString("name") + " holds " + held + " of " + all);
+      // 12 copies of 6 shards over 3 nodes: about 4 shards, 2/3 of the gallery, each (shards differ a little in size).
+      assertTrue(held > 0.5 * all && held < 0.8 * all, ((JsonObject) o).getString("name") + " holds " + held + " of " + all);
       System.out.printf("[shards] %s holds %d of %d faces of 'default'%n", ((JsonObject) o).getString("name"), held, all);
     }
     assertEquals(2L * (SYNTHETIC + realFaces), total, "every face exactly twice");
