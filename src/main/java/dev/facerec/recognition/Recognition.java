@@ -60,6 +60,12 @@ public final class Recognition {
 
   /** Every face of the image (or the largest) against the collection, decided by {@code policy}. */
   public Future<JsonObject> identify(String collection, byte[] image, FaceSelection selection, int limit, Policy policy, String requestId) {
+    return identify(collection, image, selection, limit, policy, false, requestId);
+  }
+
+  /** As above; {@code withEmbeddings}: each face also carries its {@code embedding} (the CompreFace calculator plugin). */
+  public Future<JsonObject> identify(String collection, byte[] image, FaceSelection selection, int limit, Policy policy,
+      boolean withEmbeddings, String requestId) {
     return inference.embed(image, selection, requestId).compose(result -> {
       List<Future<SearchResult>> searches = new ArrayList<>();
       for (FaceData f : result.faces()) {
@@ -75,7 +81,7 @@ public final class Recognition {
             FaceData face = result.faces().get(i);
             IdentifyDecision d = IdentifyDecision.decide(searches.get(i).result().hits(), names, limit, policy.threshold(), policy.minMargin());
             metrics.identified(RecognitionMetrics.Decision.valueOf(d.outcome().name()), d.similarity() == null ? 0 : d.similarity());
-            faces.add(render(face, d));
+            faces.add(withEmbeddings ? render(face, d).put("embedding", embeddingJson(face.embedding())) : render(face, d));
           }
           return new JsonObject()
               .put("model", settings.modelId())
@@ -134,8 +140,17 @@ public final class Recognition {
    * the index replicas. Completes with the stored face and its quality.
    */
   public Future<JsonObject> enroll(Subject subject, byte[] image, boolean allowDuplicate, String requestId) {
+    return enroll(subject, image, allowDuplicate, 0, requestId);
+  }
+
+  /** As above; a face the detector scores under {@code minDetectionScore} counts as no face (NO_FACE). */
+  public Future<JsonObject> enroll(Subject subject, byte[] image, boolean allowDuplicate, double minDetectionScore, String requestId) {
     return inference.embed(image, FaceSelection.SINGLE, requestId).compose(result -> {
       FaceData f = result.faces().get(0);
+      if (f.score() < minDetectionScore) {
+        return Future.failedFuture(new FaceException(Failure.NO_FACE, String.format(
+            "no face with a detection score of at least %.2f was found (best %.3f)", minDetectionScore, f.score())));
+      }
       settings.gate().check(f.quality());
       Future<Void> unique = settings.duplicateCheck() && !allowDuplicate
           ? refuseDuplicate(subject.collection(), subject.id(), f.embedding())
@@ -192,6 +207,15 @@ public final class Recognition {
       return new JsonObject().put("subjectId", subject.id().toString()).put("threshold", settings.verifyThreshold())
           .put("faces", faces).put("outliers", outliers).put("consistent", outliers.isEmpty());
     });
+  }
+
+  /** An embedding as a JSON array of numbers. */
+  public static JsonArray embeddingJson(float[] e) {
+    JsonArray a = new JsonArray();
+    for (float v : e) {
+      a.add((double) v);
+    }
+    return a;
   }
 
   public static double round(float v) {

@@ -44,6 +44,7 @@ public final class ApiRouter {
     Handler<RoutingContext> recognize = guards.require(Role.RECOGNIZE, false);
     Handler<RoutingContext> detect = guards.require(Role.DETECT, false);
 
+    dev.facerec.api.compreface.CompreFaceRoutes.errorStyle(router);
     router.route().handler(guards::everyRequest);
     if (!api.config().api().corsOrigins().isEmpty()) {
       router.route().handler(CorsHandler.create()
@@ -110,6 +111,8 @@ public final class ApiRouter {
     router.get(BASE + "/admin/keys").handler(adminOnly).handler(admin::listKeys);
     router.delete(BASE + "/admin/keys/:keyId").handler(adminOnly).handler(admin::revokeKey);
     router.post(BASE + "/admin/keys/:keyId/rotate").handler(adminOnly).handler(admin::rotateKey);
+
+    dev.facerec.api.compreface.CompreFaceRoutes.mount(router, api, guards);
 
     router.get("/ws/detect").handler(guards.requireForUpgrade(Role.DETECT)).handler(socket::upgrade);
 

@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 public final class Errors {
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
   public static final String REQUEST_ID = "requestId";
+  /** Set on a request of the CompreFace-compatible routes: its errors leave in CompreFace's shape. */
+  public static final String COMPREFACE_STYLE = "errors.compreface";
 
   private Errors() {}
 
@@ -95,15 +97,21 @@ public final class Errors {
       res.reset();
       return;
     }
-    JsonObject body = new JsonObject().put("error", new JsonObject()
-        .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
-    if (details != null) {
-      body.getJsonObject("error").put("details", details);
+    boolean compreFace = ctx.get(COMPREFACE_STYLE) != null;
+    JsonObject body;
+    if (compreFace) {
+      body = dev.facerec.api.compreface.CompreFaceErrors.body(f, message, requestId(ctx), details);
+    } else {
+      body = new JsonObject().put("error", new JsonObject()
+          .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
+      if (details != null) {
+        body.getJsonObject("error").put("details", details);
+      }
     }
     if (f.httpStatus() == 503 && !res.headers().contains("Retry-After")) {
       res.putHeader("Retry-After", "1"); // every 503 here is transient: a full queue, a node or database away
     }
-    res.setStatusCode(f.httpStatus())
+    res.setStatusCode(compreFace ? dev.facerec.api.compreface.CompreFaceErrors.status(f) : f.httpStatus())
         .putHeader("Content-Type", "application/json")
         .end(body.toBuffer());
   }

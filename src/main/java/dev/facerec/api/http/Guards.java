@@ -189,7 +189,7 @@ public final class Guards {
   }
 
   /** The collection a request names (or the caller's own, or {@code default}); FORBIDDEN for another collection. */
-  static String collection(RoutingContext ctx, String requested) {
+  public static String collection(RoutingContext ctx, String requested) {
     Principal p = principal(ctx);
     String c = Params.collection(requested == null || requested.isBlank() ? p.collection() : requested);
     if (!p.mayUse(c)) {
