@@ -42,6 +42,7 @@ public enum Failure {
   INTERNAL(500, "An internal error; the request id locates it in the logs."),
   OVERLOADED(503, "The inference queue is full; retry later."),
   INFERENCE_TIMEOUT(503, "Inference did not answer in time; retry later."),
+  REQUEST_TIMEOUT(503, "The request did not complete within REQUEST_TIMEOUT_MS; retry later."),
   DATABASE_UNAVAILABLE(503, "The database cannot be reached."),
   INDEX_UNAVAILABLE(503, "No replica of the search index is ready to answer; retry later."),
   NODE_UNAVAILABLE(503, "A cluster node that had to answer did not (gone, draining or too slow); retry later.");

@@ -36,12 +36,7 @@ final class CompreFaceImages {
     req.handler(chunk -> {
       total[0] += chunk.length();
       if (total[0] > jsonLimit) {
-        if (total[0] - chunk.length() <= jsonLimit) {
-          req.pause();
-          req.response().putHeader("Connection", "close");
-          req.response().endHandler(v -> req.connection().close());
-          promise.tryFail(new FaceException(Failure.BODY_TOO_LARGE, "the JSON body is over the limit of " + jsonLimit + " bytes"));
-        }
+        ImageUpload.<Map<String, byte[]>>tooLarge(req, jsonLimit).onFailure(promise::tryFail);
         return;
       }
       buf.appendBuffer(chunk);
