@@ -70,7 +70,7 @@ public final class Recognition {
       List<Future<SearchResult>> searches = new ArrayList<>();
       for (FaceData f : result.faces()) {
         // Several faces of one subject may be enrolled: ask for more hits than subjects wanted.
-        searches.add(index.search(new SearchRequest(collection, f.embedding(), Math.min(limit * 4, 400))));
+        searches.add(search(new SearchRequest(collection, f.embedding(), Math.min(limit * 4, 400))));
       }
       return Future.all(searches).compose(all -> {
         Set<UUID> subjects = new HashSet<>();
@@ -165,12 +165,18 @@ public final class Recognition {
 
   private Future<Void> refuseDuplicate(String collection, UUID subjectId, float[] embedding) {
     double threshold = settings.identifyThreshold();
-    return index.search(new SearchRequest(collection, embedding, 10)).compose(r -> DuplicateRule.conflict(r.hits(), subjectId, threshold)
+    return search(new SearchRequest(collection, embedding, 10)).compose(r -> DuplicateRule.conflict(r.hits(), subjectId, threshold)
         .<Future<Void>>map(h -> Future.failedFuture(new FaceException(Failure.DUPLICATE_IDENTITY, String.format(
             "the face already matches subject %s (similarity %.3f >= threshold %.3f); add ?allowDuplicate=true to enroll it anyway",
             h.subjectId(), h.similarity(), threshold))
             .withDetails(new JsonObject().put("subjectId", h.subjectId().toString()).put("similarity", round(h.similarity())))))
         .orElse(Future.succeededFuture()));
+  }
+
+  /** An index search, timed per collection. */
+  private Future<SearchResult> search(SearchRequest req) {
+    long t0 = System.nanoTime();
+    return index.search(req).onSuccess(r -> metrics.searched(req.collection(), System.nanoTime() - t0));
   }
 
   /** Deletes a subject and its faces; completes once the replicas dropped them. Returns the number of faces. */

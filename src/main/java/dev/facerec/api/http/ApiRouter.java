@@ -46,6 +46,7 @@ public final class ApiRouter {
 
     // HEAD wherever GET: routed as GET; the server sends the headers without the body.
     router.route().method(HttpMethod.HEAD).handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
+    router.route().handler(measure(api.metrics()));
     dev.facerec.api.compreface.CompreFaceRoutes.errorStyle(router);
     router.route().handler(guards::everyRequest);
     router.route().handler(deadline(vertx, api.config().api().requestTimeoutMs()));
@@ -169,6 +170,20 @@ public final class ApiRouter {
     }
     String host = authority.host() + (authority.port() > 0 ? ":" + authority.port() : "");
     return origin.substring(scheme + 3).equalsIgnoreCase(host);
+  }
+
+  /** Per-route latency (the route template, never the raw path) and, through {@link Errors}, errors by code. */
+  static Handler<RoutingContext> measure(dev.facerec.metrics.RecognitionMetrics metrics) {
+    return ctx -> {
+      long t0 = System.nanoTime();
+      ctx.put(Errors.METRICS, metrics);
+      ctx.addEndHandler(v -> {
+        io.vertx.ext.web.Route route = ctx.currentRoute();
+        String template = route == null || route.getPath() == null ? "unmatched" : route.getPath();
+        metrics.httpRequest(ctx.request().method().name(), template, ctx.response().getStatusCode(), System.nanoTime() - t0);
+      });
+      ctx.next();
+    };
   }
 
   /**

@@ -20,6 +20,8 @@ public final class Errors {
   public static final String REQUEST_ID = "requestId";
   /** Set on a request of the CompreFace-compatible routes: its errors leave in CompreFace's shape. */
   public static final String COMPREFACE_STYLE = "errors.compreface";
+  /** The node's {@link dev.facerec.metrics.RecognitionMetrics}: every error answered is counted by code. */
+  public static final String METRICS = "errors.metrics";
 
   private Errors() {}
 
@@ -96,6 +98,16 @@ public final class Errors {
     if (res.headWritten()) {
       res.reset();
       return;
+    }
+    dev.facerec.metrics.RecognitionMetrics metrics = ctx.get(METRICS);
+    if (metrics != null) {
+      metrics.error(f.name());
+      switch (f) {
+        case RATE_LIMITED -> metrics.rateLimited(Guards.principalOrNull(ctx) == null ? "anonymous" : "key");
+        case AUTH_THROTTLED -> metrics.rateLimited("auth_backoff");
+        case WS_CONNECTION_LIMIT -> metrics.rateLimited("websocket");
+        default -> { }
+      }
     }
     boolean compreFace = ctx.get(COMPREFACE_STYLE) != null;
     JsonObject body;

@@ -128,6 +128,10 @@ public final class Guards {
         if (ar.failed()) {
           if (ar.cause() instanceof FaceException fe && fe.failure() == Failure.UNAUTHENTICATED) {
             security.throttle().failed(address);
+            dev.facerec.metrics.RecognitionMetrics metrics = ctx.get(Errors.METRICS);
+            if (metrics != null) {
+              metrics.authFailure(c.jwt() ? "jwt" : "api_key");
+            }
             ctx.response().putHeader("WWW-Authenticate", INVALID_TOKEN);
           }
           Errors.fail(ctx, ar.cause());
@@ -135,6 +139,7 @@ public final class Guards {
         }
         Principal p = ar.result();
         security.rememberGood(c.value(), p);
+        ctx.put(PRINCIPAL, p);
         long limited = security.rateLimits().acquire(p);
         if (limited > 0) {
           tooMany(ctx, Failure.RATE_LIMITED, limited, "the request budget of this credential is spent");
@@ -188,6 +193,11 @@ public final class Guards {
   private static void tooMany(RoutingContext ctx, Failure f, long seconds, String message) {
     ctx.response().putHeader("Retry-After", String.valueOf(seconds));
     Errors.send(ctx, f, message + "; retry after " + seconds + " s");
+  }
+
+  /** The caller when a guard accepted one, else null. */
+  static Principal principalOrNull(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
   }
 
   /** The authenticated caller of a guarded route. */
