@@ -173,7 +173,8 @@ public final class ConfigLoader {
         Path.of(text("DATA_DIR", "data.dir", "data")),
         level,
         logFormat,
-        cluster(dbUrl));
+        cluster(dbUrl),
+        bool("ACCESS_LOG", "logging.accessLog", true));
   }
 
   private AppConfig.Cluster cluster(String dbUrl) {
@@ -446,6 +447,6 @@ public final class ConfigLoader {
         "METRICS_REQUIRE_AUTH", "QUALITY_MIN_FACE_SIZE", "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW",
         "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
-        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES");
+        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES", "ACCESS_LOG");
   }
 }

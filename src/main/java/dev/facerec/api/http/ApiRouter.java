@@ -180,7 +180,9 @@ public final class ApiRouter {
       ctx.addEndHandler(v -> {
         io.vertx.ext.web.Route route = ctx.currentRoute();
         String template = route == null || route.getPath() == null ? "unmatched" : route.getPath();
-        metrics.httpRequest(ctx.request().method().name(), template, ctx.response().getStatusCode(), System.nanoTime() - t0);
+        long nanos = System.nanoTime() - t0;
+        metrics.httpRequest(ctx.request().method().name(), template, ctx.response().getStatusCode(), nanos);
+        AccessLog.log(ctx, template, ctx.response().getStatusCode(), nanos);
       });
       ctx.next();
     };

@@ -57,7 +57,11 @@ public final class Errors {
 
   /** Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL (logged). */
   public static void fail(RoutingContext ctx, Throwable t) {
-    t = Failure.fromBus(t);
+    Throwable failure = Failure.fromBus(t);
+    AccessLog.withMdc(ctx, () -> failLogged(ctx, failure));
+  }
+
+  private static void failLogged(RoutingContext ctx, Throwable t) {
     if (t instanceof FaceException fe) {
       if (fe.failure() == Failure.INTERNAL && fe.getCause() != null) {
         LOG.error("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage(), fe.getCause());
