@@ -125,6 +125,7 @@ public final class Service implements AutoCloseable {
 
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RecognitionMetrics metrics = new RecognitionMetrics(registry);
+    dev.facerec.metrics.ProcessMetrics.bind(registry, profile.id());
     VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     String name = cluster.nodeName();
@@ -180,7 +181,7 @@ public final class Service implements AutoCloseable {
       PipelineOptions pipelineOptions = new PipelineOptions(config.images().maxDimension(), config.images().maxPixels(),
           config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(), false);
       int workers = config.inference().workers();
-      await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions),
+      await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions, metrics),
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers)));
       gate = new InferenceGateVerticle(membership.selfId(), name, workers + config.inference().queueSize(), state, metrics);
       await(vertx.deployVerticle(gate));
@@ -206,6 +207,9 @@ public final class Service implements AutoCloseable {
     GalleryStore shardsFrom = store;
     IndexClient indexClient = new IndexClient(vertx, membership, config.index().ackTimeoutMs(), config.index().hedgeMs(), cluster.minMembers(),
         c -> shardsFrom == null ? Future.succeededFuture(null) : shardsFrom.collectionShards().map(m -> m.get(c)));
+    if (indexRole) {
+      dev.facerec.metrics.ProcessMetrics.indexSizes(vertx, registry, indexClient, membership.selfId());
+    }
     InferenceClient inferenceClient = new InferenceClient(vertx, membership, config.inference().timeoutMs(), metrics);
     Recognition recognition = store == null ? null : new Recognition(store, inferenceClient, indexClient, metrics,
         new Recognition.Settings(profile.id(), recognizer.id(), threshold, identifyThreshold, config.enrollment().gate(),

@@ -23,7 +23,8 @@ public record AppConfig(
     Path dataDir,
     String logLevel,
     String logFormat,
-    Cluster cluster) {
+    Cluster cluster,
+    boolean accessLog) {
 
   /** {@code trustedProxies}: IPs and CIDR blocks whose X-Forwarded-For is believed (validated; empty = none). */
   public record Api(String host, int port, long maxBodyBytes, List<String> corsOrigins, boolean corsAllowCredentials,

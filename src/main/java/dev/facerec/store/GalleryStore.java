@@ -356,6 +356,75 @@ public final class GalleryStore {
         .recover(GalleryStore::translate);
   }
 
+  // ---- lookups by name (the CompreFace-compatible API addresses subjects by name within a collection)
+
+  /** One face of a collection, its subject's name and its embedding. */
+  public record NamedFace(UUID faceId, UUID subjectId, String subject, String collection, float[] embedding) {}
+
+  /** The oldest subject of the collection with exactly this name, or null. */
+  public Future<Subject> subjectByName(String collection, String name) {
+    return pool.preparedQuery("SELECT " + SUBJECT_COLUMNS + " FROM subjects s WHERE s.collection = $1 AND s.name = $2 "
+            + "ORDER BY s.created_at, s.id LIMIT 1")
+        .execute(Tuple.of(collection, name))
+        .map(rows -> rows.size() == 0 ? (Subject) null : subject(rows.iterator().next()))
+        .recover(GalleryStore::translate);
+  }
+
+  /** The distinct subject names of a collection, in the order they were first created. */
+  public Future<List<String>> subjectNamesOf(String collection) {
+    return pool.preparedQuery("SELECT name FROM subjects WHERE collection = $1 GROUP BY name ORDER BY min(created_at), name")
+        .execute(Tuple.of(collection))
+        .map(rows -> {
+          List<String> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(r.getString(0)));
+          return out;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /**
+   * A page of a collection's faces (oldest first) with their subjects' names, only those of {@code subjectId}
+   * when it is not null; {@code page} counts from 0. Embeddings are not read.
+   */
+  public Future<Page<NamedFace>> collectionFaces(String collection, UUID subjectId, int page, int size) {
+    if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
+      return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST,
+          "page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE));
+    }
+    String where = " WHERE f.collection = $1" + (subjectId == null ? "" : " AND f.subject_id = $2");
+    Tuple args = subjectId == null ? Tuple.of(collection) : Tuple.of(collection, subjectId);
+    Future<Long> total = pool.preparedQuery("SELECT count(*) FROM faces f" + where).execute(args)
+        .map(rows -> rows.iterator().next().getLong(0));
+    Tuple pageArgs = subjectId == null ? Tuple.of(collection, (long) size, (long) page * size)
+        : Tuple.of(collection, subjectId, (long) size, (long) page * size);
+    int n = subjectId == null ? 2 : 3;
+    Future<List<NamedFace>> items = pool.preparedQuery("SELECT f.id, f.subject_id, s.name FROM faces f JOIN subjects s ON s.id = f.subject_id"
+            + where + " ORDER BY f.created_at, f.id LIMIT $" + n + " OFFSET $" + (n + 1))
+        .execute(pageArgs)
+        .map(rows -> {
+          List<NamedFace> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(new NamedFace(r.getUUID(0), r.getUUID(1), r.getString(2), collection, null)));
+          return out;
+        });
+    return Future.all(total, items).map(all -> new Page<>(items.result(), page, size, total.result()))
+        .recover(GalleryStore::translate);
+  }
+
+  /** One face with its subject's name and its embedding; FACE_NOT_FOUND when there is none. */
+  public Future<NamedFace> namedFace(UUID faceId) {
+    return pool.preparedQuery("SELECT f.id, f.subject_id, s.name, f.collection, f.embedding FROM faces f "
+            + "JOIN subjects s ON s.id = f.subject_id WHERE f.id = $1")
+        .execute(Tuple.of(faceId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw new FaceException(Failure.FACE_NOT_FOUND, "no face " + faceId);
+          }
+          Row r = rows.iterator().next();
+          return new NamedFace(r.getUUID(0), r.getUUID(1), r.getString(2), r.getString(3), decode(r.getBuffer(4)));
+        })
+        .recover(GalleryStore::translate);
+  }
+
   /** Every face embedding of a collection, oldest first (loaded at once: for index builds). */
   public Future<List<StoredEmbedding>> embeddings(String collection) {
     return pool

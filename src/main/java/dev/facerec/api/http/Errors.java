@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
 public final class Errors {
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
   public static final String REQUEST_ID = "requestId";
+  /** Set on a request of the CompreFace-compatible routes: its errors leave in CompreFace's shape. */
+  public static final String COMPREFACE_STYLE = "errors.compreface";
+  /** The node's {@link dev.facerec.metrics.RecognitionMetrics}: every error answered is counted by code. */
+  public static final String METRICS = "errors.metrics";
 
   private Errors() {}
 
@@ -53,7 +57,11 @@ public final class Errors {
 
   /** Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL (logged). */
   public static void fail(RoutingContext ctx, Throwable t) {
-    t = Failure.fromBus(t);
+    Throwable failure = Failure.fromBus(t);
+    AccessLog.withMdc(ctx, () -> failLogged(ctx, failure));
+  }
+
+  private static void failLogged(RoutingContext ctx, Throwable t) {
     if (t instanceof FaceException fe) {
       if (fe.failure() == Failure.INTERNAL && fe.getCause() != null) {
         LOG.error("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage(), fe.getCause());
@@ -95,15 +103,31 @@ public final class Errors {
       res.reset();
       return;
     }
-    JsonObject body = new JsonObject().put("error", new JsonObject()
-        .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
-    if (details != null) {
-      body.getJsonObject("error").put("details", details);
+    dev.facerec.metrics.RecognitionMetrics metrics = ctx.get(METRICS);
+    if (metrics != null) {
+      metrics.error(f.name());
+      switch (f) {
+        case RATE_LIMITED -> metrics.rateLimited(Guards.principalOrNull(ctx) == null ? "anonymous" : "key");
+        case AUTH_THROTTLED -> metrics.rateLimited("auth_backoff");
+        case WS_CONNECTION_LIMIT -> metrics.rateLimited("websocket");
+        default -> { }
+      }
+    }
+    boolean compreFace = ctx.get(COMPREFACE_STYLE) != null;
+    JsonObject body;
+    if (compreFace) {
+      body = dev.facerec.api.compreface.CompreFaceErrors.body(f, message, requestId(ctx), details);
+    } else {
+      body = new JsonObject().put("error", new JsonObject()
+          .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
+      if (details != null) {
+        body.getJsonObject("error").put("details", details);
+      }
     }
     if (f.httpStatus() == 503 && !res.headers().contains("Retry-After")) {
       res.putHeader("Retry-After", "1"); // every 503 here is transient: a full queue, a node or database away
     }
-    res.setStatusCode(f.httpStatus())
+    res.setStatusCode(compreFace ? dev.facerec.api.compreface.CompreFaceErrors.status(f) : f.httpStatus())
         .putHeader("Content-Type", "application/json")
         .end(body.toBuffer());
   }

@@ -32,7 +32,7 @@ final class RecognitionHandlers {
     Future<Policy> policy = decisions.forIdentify(ctx, collection);
     ImageUpload.read(ctx, api.config().api().maxBodyBytes(), "file")
         .compose(images -> policy.compose(p -> api.recognition().identify(collection, images.get("file"), selection, limit, p,
-            allowPartial, requestId)))
+            allowPartial, false, requestId)))
         .onSuccess(body -> SubjectHandlers.json(ctx, 200, body))
         .onFailure(t -> Errors.fail(ctx, t));
   }
