@@ -138,7 +138,13 @@ public final class IndexGrid implements Placement {
     return all.get(shard);
   }
 
+  @Override
+  public int copies() {
+    return Math.min(replicas, size());
+  }
+
   private List<List<String>> place(String collection, int shards) {
+    int want = copies();
     java.util.Map<String, Integer> load = new java.util.HashMap<>();
     List<List<String>> out = new ArrayList<>();
     for (int s = 0; s < shards; s++) {
@@ -146,7 +152,9 @@ public final class IndexGrid implements Placement {
       int bestScore = Integer.MAX_VALUE;
       for (int k = 0; k < CHOICES; k++) {
         List<String> replicas = replicasOf(Shards.key(collection, s) + "#" + k);
-        int score = replicas.stream().mapToInt(n -> load.getOrDefault(n, 0)).max().orElse(0) * 1000
+        // A partition whose backups are not assigned yet (a migration under way) gives fewer holders: least wanted.
+        int score = Math.max(0, want - replicas.size()) * 1_000_000
+            + replicas.stream().mapToInt(n -> load.getOrDefault(n, 0)).max().orElse(0) * 1000
             + replicas.stream().mapToInt(n -> load.getOrDefault(n, 0)).sum();
         if (best == null || score < bestScore) {
           best = replicas;

@@ -216,7 +216,8 @@ public final class IndexVerticle extends VerticleBase {
           continue;
         }
         List<String> holders = placement.holders(collectionOf(key), shardOf(key));
-        if (!holders.isEmpty() && holders.stream().allMatch(h -> table.readyOn(h, key))) {
+        // Dropped only once a full set of new holders serves it: never fewer copies than wanted, even mid-migration.
+        if (holders.size() >= placement.copies() && holders.stream().allMatch(h -> table.readyOn(h, key))) {
           replica.drop(key);
           try {
             snapshots.delete(key);
