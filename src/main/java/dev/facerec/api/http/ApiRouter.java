@@ -38,7 +38,8 @@ public final class ApiRouter {
     CollectionHandlers collections = new CollectionHandlers(api);
     DetectSocket socket = new DetectSocket(api);
     Guards guards = new Guards(api.security(), api.config().security().tls().enabled(),
-        ClientAddress.trusting(api.config().api().trustedProxies()), api.state());
+        ClientAddress.trusting(api.config().api().trustedProxies()), api.state(),
+        api.config().api().requestTimeoutMs(), api.config().api().maxBodyBytes());
     Handler<RoutingContext> adminOnly = guards.require(Role.ADMIN, true);
     Handler<RoutingContext> enroll = guards.require(Role.ENROLL, false);
     Handler<RoutingContext> recognize = guards.require(Role.RECOGNIZE, false);

@@ -52,6 +52,7 @@ public final class DetectSocket {
           + api.config().websocket().maxConnectionsPerKey() + " open WebSockets");
       return;
     }
+    ctx.put(Guards.UPGRADED, true); // a socket lives on past REQUEST_TIMEOUT_MS
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
           socket.set(ws);
