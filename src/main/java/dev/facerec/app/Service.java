@@ -28,7 +28,10 @@ import dev.facerec.security.Security;
 import dev.facerec.store.ApiKeyStore;
 import dev.facerec.store.Database;
 import dev.facerec.store.DatabaseSettings;
+import dev.facerec.store.DatabaseGuard;
 import dev.facerec.store.GalleryStore;
+import dev.facerec.store.GuardedPool;
+import dev.facerec.bus.Addresses;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -68,6 +71,7 @@ public final class Service implements AutoCloseable {
   private final NodeState state = new NodeState();
   private InferenceGateVerticle gate;
   private volatile boolean dbReachable = true;
+  private DatabaseGuard dbGuard;
   private volatile Runnable onDrained = () -> {};
   private int port;
 
@@ -116,7 +120,7 @@ public final class Service implements AutoCloseable {
 
     if (api || indexRole) {
       database = Database.start(new DatabaseSettings(config.database().url(), config.dataDir(),
-          config.database().poolMaxSize(), config.database().connectTimeoutMs()));
+          config.database().poolMaxSize(), config.database().connectTimeoutMs()), config.database().startupWaitSeconds());
       LOG.info("database: {}", database.describe());
     }
 
@@ -146,11 +150,14 @@ public final class Service implements AutoCloseable {
     GalleryStore store = null;
     Security security = null;
     if (database != null) {
-      pool = database.createPool(vertx);
+      // Every statement goes through the circuit breaker and bounded retries (store/DatabaseGuard).
+      dbGuard = new DatabaseGuard(vertx, config.database().breakerOpenSeconds(), config.database().retryAttempts());
+      pool = new GuardedPool(database.createPool(vertx), dbGuard);
       store = new GalleryStore(pool);
       GalleryStore db = store;
+      // Not a readiness check: once started, a node without its database still serves reads from memory.
       vertx.setPeriodic(2000, id -> db.ping().onComplete(ar -> dbReachable = ar.succeeded()));
-      state.check("database", () -> dbReachable ? null : "database unreachable");
+      metrics.gauge("facerec_database_up", () -> dbReachable ? 1 : 0);
       Map<String, String> inUse = await(store.collectionModels());
       inUse.forEach((collection, model) -> {
         if (!model.equals(recognizer.id())) {
@@ -161,6 +168,11 @@ public final class Service implements AutoCloseable {
       });
     }
     if (api) {
+      // What identify needs besides the index, kept in memory and current across nodes: served while the database is away.
+      GalleryStore known = store;
+      vertx.eventBus().<JsonObject>consumer(Addresses.GALLERY_FACTS, m -> known.lastKnown().apply(m.body()));
+      known.lastKnown().publishTo(fact -> vertx.eventBus().publish(Addresses.GALLERY_FACTS, fact));
+      LOG.info("database: {} subject names and the collections' settings held in memory", await(store.preload()));
       ApiKeyStore keys = new ApiKeyStore(pool);
       // One first admin key per cluster: nodes starting together take turns (a cluster-wide lock).
       io.vertx.core.shareddata.Lock lock = await(vertx.sharedData().getLockWithTimeout("facerec.admin-key-bootstrap", 60_000));
@@ -226,6 +238,9 @@ public final class Service implements AutoCloseable {
 
   private JsonObject localStatus() {
     JsonObject s = new JsonObject().put("httpRequestsInFlight", state.requestsInFlight());
+    if (dbGuard != null) {
+      s.put("database", dbReachable ? "ok" : "unreachable (circuit " + dbGuard.state() + "): reads answered from memory, writes refused");
+    }
     if (gate != null) {
       s.put("inference", new JsonObject().put("inFlight", gate.inFlight()).put("capacity", config.inference().workers() + config.inference().queueSize()));
     }

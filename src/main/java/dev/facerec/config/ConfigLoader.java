@@ -133,7 +133,10 @@ public final class ConfigLoader {
         new AppConfig.Database(
             dbUrl.isBlank() ? null : dbUrl,
             integer("DB_POOL_MAX_SIZE", "database.poolMaxSize", 10, 1, 1000),
-            integer("DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", 5000, 100, 600_000)),
+            integer("DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", 5000, 100, 600_000),
+            integer("DATABASE_STARTUP_WAIT_S", "database.startupWaitSeconds", 300, 0, 86_400),
+            integer("DB_BREAKER_OPEN_S", "database.breakerOpenSeconds", 5, 1, 3600),
+            integer("DB_RETRY_ATTEMPTS", "database.retryAttempts", 3, 1, 10)),
         new AppConfig.Models(profile, Path.of(text("MODELS_DIR", "models.dir", "models")), thresholds, identifyThresholds),
         new AppConfig.Images(
             integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 1920, 32, 16384),
@@ -305,7 +308,8 @@ public final class ConfigLoader {
         integer("AUTH_BACKOFF_MAX_S", "rateLimits.authBackoffMaxSeconds", 900, 1, 86_400));
     return new AppConfig.Security(tls, adminKey, jwt, limits, bool("DOCS_REQUIRE_AUTH", "api.docsRequireAuth", false),
         bool("METRICS_REQUIRE_AUTH", "api.metricsRequireAuth", false),
-        integer("KEY_CACHE_TTL_S", "security.keyCacheSeconds", 10, 0, 300));
+        integer("KEY_CACHE_TTL_S", "security.keyCacheSeconds", 10, 0, 300),
+        integer("KEY_STALE_MAX_S", "security.keyStaleMaxSeconds", 900, 0, 86_400));
   }
 
   /**
@@ -446,6 +450,7 @@ public final class ConfigLoader {
         "METRICS_REQUIRE_AUTH", "QUALITY_MIN_FACE_SIZE", "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW",
         "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
-        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES");
+        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES",
+        "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S");
   }
 }

@@ -68,6 +68,63 @@ public final class Database implements AutoCloseable {
     return db;
   }
 
+  /**
+   * {@link #start(DatabaseSettings)}, waiting for an external server that cannot be reached yet (refused, unknown
+   * host, starting up) for at most {@code waitSeconds}, with back-off (1, 2, 4, then every 10 s), each attempt logged.
+   * The node does not listen meanwhile, so load balancers see it as not ready.
+   */
+  public static Database start(DatabaseSettings settings, int waitSeconds) {
+    if (settings.embedded() || waitSeconds <= 0) {
+      return start(settings);
+    }
+    long t0 = System.currentTimeMillis();
+    long until = t0 + waitSeconds * 1000L;
+    long backoff = 1000;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Database db = start(settings);
+        if (attempt > 1) {
+          LOG.info("database: reached {} after {} attempts, {} s", db.describe(), attempt, (System.currentTimeMillis() - t0) / 1000);
+        }
+        return db;
+      } catch (IllegalStateException e) {
+        String why = unreachable(e);
+        long left = until - System.currentTimeMillis();
+        if (why == null || left <= 0) {
+          throw e;
+        }
+        long sleep = Math.min(backoff, left);
+        LOG.warn("database: {} cannot be reached ({}); not ready, attempt {} failed, next in {} s ({} s left of DATABASE_STARTUP_WAIT_S={})",
+            PgUrl.parse(settings.url()).masked(), why, attempt, Math.max(1, sleep / 1000), left / 1000, waitSeconds);
+        try {
+          Thread.sleep(sleep);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+
+  /** Why a failed start means the server is not reachable (yet), or null for any other failure (a wrong password, SQL). */
+  static String unreachable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.ConnectException || c instanceof java.net.NoRouteToHostException
+          || c instanceof java.net.SocketTimeoutException) {
+        return "connection refused or timed out";
+      }
+      if (c instanceof java.net.UnknownHostException) {
+        return "unknown host";
+      }
+      if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null
+          && (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P03") || sql.getSQLState().equals("53300"))) {
+        return "server not accepting connections (SQLSTATE " + sql.getSQLState() + ")";
+      }
+    }
+    return null;
+  }
+
   /** Parses the URL without connecting (tests use it to check the options). */
   static Database external(DatabaseSettings settings) {
     PgUrl url = PgUrl.parse(settings.url());

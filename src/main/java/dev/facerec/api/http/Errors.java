@@ -60,6 +60,9 @@ public final class Errors {
       } else if (fe.failure().httpStatus() >= 500) {
         LOG.warn("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage());
       }
+      if (fe.retryAfterSeconds() > 0 && !ctx.response().headWritten()) {
+        ctx.response().putHeader("Retry-After", String.valueOf(fe.retryAfterSeconds()));
+      }
       send(ctx, fe.failure(), fe.getMessage(), fe.details());
     } else if (t instanceof io.vertx.core.json.DecodeException) {
       send(ctx, Failure.MALFORMED_JSON, "the body is not valid JSON");

@@ -118,8 +118,10 @@ public final class Guards {
    */
   private void discardUnreadBody(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
-    if (Boolean.TRUE.equals(ctx.get(UPGRADED)) || req.isEnded()) {
-      return;
+    String length = req.getHeader("Content-Length");
+    boolean body = length != null ? !length.trim().equals("0") : req.getHeader("Transfer-Encoding") != null;
+    if (!body || Boolean.TRUE.equals(ctx.get(UPGRADED)) || req.isEnded()) {
+      return; // nothing to read (a GET, a WebSocket upgrade refused by its guard), or all read
     }
     long[] dropped = {0};
     try {
