@@ -60,7 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Service implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
-  private static final long DRAIN_GRACE_MS = 30_000;
 
   private final AppConfig config;
   private Vertx vertx;
@@ -74,6 +73,8 @@ public final class Service implements AutoCloseable {
   private DatabaseGuard dbGuard;
   private volatile Runnable onDrained = () -> {};
   private int port;
+  /** Deployment ids in the order they stop: HTTP first, then inference, the index (its snapshot), the admin commands. */
+  private final java.util.List<String[]> stopOrder = new java.util.ArrayList<>();
 
   private Service(AppConfig config) {
     this.config = config;
@@ -189,10 +190,10 @@ public final class Service implements AutoCloseable {
       PipelineOptions pipelineOptions = new PipelineOptions(config.images().maxDimension(), config.images().maxPixels(),
           config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(), false);
       int workers = config.inference().workers();
-      await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions),
+      String workersId = await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions),
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers)));
       gate = new InferenceGateVerticle(membership.selfId(), name, workers + config.inference().queueSize(), state, metrics);
-      await(vertx.deployVerticle(gate));
+      stopOrder.add(0, new String[] {"inference", await(vertx.deployVerticle(gate)), workersId});
       LOG.info("inference: profile {} ({}-d {}), {} worker(s), capacity {}", profile.id(), recognizer.outputDimension(), recognizer.id(),
           workers, workers + config.inference().queueSize());
     }
@@ -203,7 +204,8 @@ public final class Service implements AutoCloseable {
           config.index().changeLogRetention(), store, config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension());
       state.check("index", index::notReadyReason);
       metrics.gauge(RecognitionMetrics.INDEX_APPLIED_SEQ, index::appliedSeq);
-      await(vertx.deployVerticle(index, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+      stopOrder.add(new String[] {"index (snapshot saved)", await(vertx.deployVerticle(index,
+          new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))});
     }
 
     IndexClient indexClient = new IndexClient(vertx, membership, config.index().ackTimeoutMs());
@@ -216,20 +218,21 @@ public final class Service implements AutoCloseable {
       state.check("cluster", () -> membership.withRole(NodeRole.INFERENCE).isEmpty() ? "no inference node in the cluster"
           : membership.withRole(NodeRole.INDEX).isEmpty() ? "no index node in the cluster" : null);
     }
-    await(vertx.deployVerticle(new AdminVerticle(membership, state, indexClient, this::localStatus, this::drain)));
+    stopOrder.add(new String[] {"admin", await(vertx.deployVerticle(new AdminVerticle(membership, state, indexClient,
+        this::localStatus, this::drain)))});
 
     ApiContext context = new ApiContext(config, store, inferenceClient, profile.id(), recognizer.id(), recognizer.outputDimension(),
         threshold, thresholdSource, identifyThreshold, identifyThresholdSource, new ThresholdPolicy(profile), metrics, security,
         recognition, indexClient, membership, state);
     HttpVerticle[] first = new HttpVerticle[1];
     int httpInstances = api ? Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())) : 1;
-    await(vertx.deployVerticle(() -> {
+    stopOrder.add(0, new String[] {"HTTP", await(vertx.deployVerticle(() -> {
       HttpVerticle v = new HttpVerticle(context);
       if (first[0] == null) {
         first[0] = v;
       }
       return v;
-    }, new DeploymentOptions().setInstances(httpInstances)));
+    }, new DeploymentOptions().setInstances(httpInstances)))});
     port = first[0].port();
     LOG.info("node {} ({}) listening on {}://{}:{} (roles {}; thresholds: verify {}, identify {}; {})", name, membership.selfId(),
         tls.enabled() ? "https" : "http", config.api().host(), port, cluster.roles(), threshold, identifyThreshold,
@@ -248,28 +251,75 @@ public final class Service implements AutoCloseable {
   }
 
   /**
-   * Stops taking work (readiness 503, new requests 503, inference refused), waits for what is in flight (at
-   * most {@value #DRAIN_GRACE_MS} ms), then leaves the cluster and runs the drained hook (the CLI exits).
+   * Stops taking work (readiness 503, new requests 503, inference refused, WebSockets closed once their frames are
+   * answered), waits for what is in flight (at most {@code SHUTDOWN_GRACE_S}), then leaves the cluster and runs
+   * the drained hook (the CLI exits). The cluster's drain command; SIGTERM does the same through {@link #shutdown()}.
    */
   public void drain() {
-    if (state.draining()) {
+    if (!beginDrain("an operator's drain command")) {
       return;
     }
-    state.drain();
-    long until = System.currentTimeMillis() + DRAIN_GRACE_MS;
+    long t0 = System.currentTimeMillis();
+    long until = t0 + config.api().shutdownGraceSeconds() * 1000L;
     Vertx v = vertx;
-    v.setPeriodic(200, id -> {
-      boolean idle = state.requestsInFlight() == 0 && (gate == null || gate.inFlight() == 0);
-      if (idle || System.currentTimeMillis() > until) {
+    v.setPeriodic(100, id -> {
+      if (idle() || System.currentTimeMillis() > until) {
         v.cancelTimer(id);
-        LOG.warn("drain: {} (in flight: {} HTTP); leaving the cluster", idle ? "nothing in flight" : "grace period over",
-            state.requestsInFlight());
+        logDrained(t0);
         new Thread(() -> {
           close();
           onDrained.run();
         }, "drain").start();
       }
     });
+  }
+
+  /**
+   * SIGTERM: the same drain, waited for on the calling thread (the JVM's shutdown hook), then every part stopped
+   * in order ({@link #close()}). Each phase is logged.
+   */
+  public void shutdown() {
+    long t0 = System.currentTimeMillis();
+    if (vertx == null) {
+      return;
+    }
+    beginDrain("SIGTERM");
+    long until = t0 + config.api().shutdownGraceSeconds() * 1000L;
+    while (!idle() && System.currentTimeMillis() < until) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    logDrained(t0);
+    close();
+    LOG.info("shutdown: done in {} ms", System.currentTimeMillis() - t0);
+  }
+
+  private synchronized boolean beginDrain(String why) {
+    if (state.draining()) {
+      return false;
+    }
+    LOG.warn("drain ({}): readiness answers 503, new requests 503 NODE_UNAVAILABLE; in flight: {} HTTP request(s), {} inference(s),"
+        + " {} WebSocket(s) to close; grace {} s", why, state.requestsInFlight(), gate == null ? 0 : gate.inFlight(),
+        state.drainHooks(), config.api().shutdownGraceSeconds());
+    state.drain();
+    return true;
+  }
+
+  private boolean idle() {
+    return state.requestsInFlight() == 0 && (gate == null || gate.inFlight() == 0);
+  }
+
+  private void logDrained(long t0) {
+    if (idle()) {
+      LOG.info("drain: nothing in flight after {} ms", System.currentTimeMillis() - t0);
+    } else {
+      LOG.warn("drain: grace period over after {} ms with {} HTTP request(s) and {} inference(s) still in flight",
+          System.currentTimeMillis() - t0, state.requestsInFlight(), gate == null ? 0 : gate.inFlight());
+    }
   }
 
   /** What runs once a drain has finished (the command line exits the process). */
@@ -303,22 +353,42 @@ public final class Service implements AutoCloseable {
     }
   }
 
-  /** Graceful stop: undeploys verticles (the index saves its snapshots), leaves the cluster, closes the database. */
+  /**
+   * Graceful stop: undeploys the verticles in dependency order (HTTP, inference, the index, which saves its
+   * snapshots, the admin commands), leaves the cluster, closes the database. Each phase is logged.
+   */
   @Override
   public synchronized void close() {
+    if (vertx != null) {
+      for (String[] phase : stopOrder) {
+        long t = System.currentTimeMillis();
+        for (int i = 1; i < phase.length; i++) {
+          try {
+            vertx.undeploy(phase[i]).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            LOG.warn("shutdown: {} did not stop cleanly: {}", phase[0], e.toString());
+          }
+        }
+        LOG.info("shutdown: {} stopped in {} ms", phase[0], System.currentTimeMillis() - t);
+      }
+      stopOrder.clear();
+    }
     if (membership != null) {
       membership.stop();
     }
     if (vertx != null) {
+      long t = System.currentTimeMillis();
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       } catch (Exception e) {
         LOG.warn("vert.x did not close cleanly: {}", e.toString());
       }
+      LOG.info("shutdown: left the cluster, event bus and database pool closed in {} ms", System.currentTimeMillis() - t);
       vertx = null;
     }
     if (database != null) {
       database.close();
+      LOG.info("shutdown: database closed");
       database = null;
     }
   }

@@ -25,9 +25,12 @@ public record AppConfig(
     String logFormat,
     Cluster cluster) {
 
-  /** {@code trustedProxies}: IPs and CIDR blocks whose X-Forwarded-For is believed (validated; empty = none). */
+  /**
+   * {@code trustedProxies}: IPs and CIDR blocks whose X-Forwarded-For is believed (validated; empty = none);
+   * {@code shutdownGraceSeconds}: how long a stopping node (SIGTERM, drain) waits for the requests in flight.
+   */
   public record Api(String host, int port, long maxBodyBytes, List<String> corsOrigins, boolean corsAllowCredentials,
-      long requestTimeoutMs, List<String> trustedProxies) {}
+      long requestTimeoutMs, List<String> trustedProxies, int shutdownGraceSeconds) {}
 
   /**
    * {@code url} is null when the embedded PostgreSQL is to be used. {@code startupWaitSeconds}: how long a node

@@ -129,7 +129,8 @@ public final class ConfigLoader {
             List.copyOf(origins),
             corsCredentials,
             longValue("REQUEST_TIMEOUT_MS", "api.requestTimeoutMs", 30_000, 100, 600_000),
-            trustedProxies()),
+            trustedProxies(),
+            integer("SHUTDOWN_GRACE_S", "api.shutdownGraceSeconds", 30, 0, 3600)),
         new AppConfig.Database(
             dbUrl.isBlank() ? null : dbUrl,
             integer("DB_POOL_MAX_SIZE", "database.poolMaxSize", 10, 1, 1000),
@@ -451,6 +452,6 @@ public final class ConfigLoader {
         "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
         "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES",
-        "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S");
+        "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S");
   }
 }

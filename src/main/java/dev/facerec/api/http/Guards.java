@@ -69,7 +69,7 @@ public final class Guards {
     }
     deadline(ctx);
     if (state.draining() && !probe) {
-      res.putHeader("Retry-After", "1");
+      res.putHeader("Retry-After", "1").putHeader("Connection", "close"); // the client reconnects, to another node
       Errors.send(ctx, Failure.NODE_UNAVAILABLE, "this node is draining; retry on another node");
       return;
     }
