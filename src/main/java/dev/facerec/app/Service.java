@@ -188,7 +188,8 @@ public final class Service implements AutoCloseable {
 
     if (inference) {
       PipelineOptions pipelineOptions = new PipelineOptions(config.images().maxDimension(), config.images().maxPixels(),
-          config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(), false);
+          config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(),
+          false, config.images().processingMaxSide());
       int workers = config.inference().workers();
       String workersId = await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions),
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers)));

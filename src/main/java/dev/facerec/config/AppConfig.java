@@ -43,7 +43,8 @@ public record AppConfig(
   /** {@code thresholds} (1:1) and {@code identifyThresholds} (1:N) hold only the operator's overrides, by profile id. */
   public record Models(String profile, Path dir, Map<String, Double> thresholds, Map<String, Double> identifyThresholds) {}
 
-  public record Images(int maxDimension, long maxPixels) {}
+  /** Refused above {@code maxDimension} per side or {@code maxPixels} (from the header); processed at a long side of at most {@code processingMaxSide}. */
+  public record Images(int maxDimension, long maxPixels, int processingMaxSide) {}
 
   public record Detection(int maxSide, int maxFaces) {}
 

@@ -140,8 +140,9 @@ public final class ConfigLoader {
             integer("DB_RETRY_ATTEMPTS", "database.retryAttempts", 3, 1, 10)),
         new AppConfig.Models(profile, Path.of(text("MODELS_DIR", "models.dir", "models")), thresholds, identifyThresholds),
         new AppConfig.Images(
-            integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 1920, 32, 16384),
-            longValue("MAX_IMAGE_PIXELS", "images.maxPixels", 1920L * 1920, 1024, 268_435_456L)),
+            integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 16384, 32, 65535),
+            longValue("MAX_IMAGE_PIXELS", "images.maxPixels", 40_000_000L, 1024, 268_435_456L),
+            integer("PROCESSING_MAX_SIDE", "images.processingMaxSide", 1920, 160, 16384)),
         new AppConfig.Detection(
             integer("DETECT_MAX_SIDE", "detection.maxSide", 640, 160, 4096),
             integer("MAX_FACES_PER_IMAGE", "detection.maxFaces", 50, 1, 1000)),
@@ -452,6 +453,7 @@ public final class ConfigLoader {
         "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
         "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES",
-        "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S");
+        "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S",
+        "PROCESSING_MAX_SIDE");
   }
 }
