@@ -90,6 +90,7 @@ public final class Main {
       return 2;
     }
     Logging.configure(config.logLevel(), config.logFormat());
+    NativeStderr.route(); // libjpeg/libpng complaints about bad uploads go through the logger (DEBUG), not raw to stderr
     try {
       Service service = Service.start(config);
       service.onDrained(() -> Runtime.getRuntime().halt(0)); // drained and closed: nothing left to run

@@ -60,6 +60,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Service implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+  private static final int SHED_LOG_INTERVAL_S = 10;
 
   private final AppConfig config;
   private Vertx vertx;
@@ -145,6 +146,13 @@ public final class Service implements AutoCloseable {
       membership = Membership.alone(vertx, name, cluster.roles());
     }
     membership.start();
+    // One line per interval for refused requests instead of one per request (they are counted in facerec_requests_shed_total).
+    vertx.setPeriodic(SHED_LOG_INTERVAL_S * 1000L, id -> {
+      Map<String, Long> shed = metrics.takeShed();
+      if (!shed.isEmpty()) {
+        LOG.warn("shed in the last {} s: {} request(s) refused {}", SHED_LOG_INTERVAL_S, shed.values().stream().mapToLong(Long::longValue).sum(), shed);
+      }
+    });
     metrics.gauge(RecognitionMetrics.CLUSTER_MEMBERS, () -> membership.members().size());
     Codecs.register(vertx);
 
@@ -158,7 +166,7 @@ public final class Service implements AutoCloseable {
       GalleryStore db = store;
       // Not a readiness check: once started, a node without its database still serves reads from memory.
       vertx.setPeriodic(2000, id -> db.ping().onComplete(ar -> dbReachable = ar.succeeded()));
-      metrics.gauge("facerec_database_up", () -> dbReachable ? 1 : 0);
+      metrics.gauge(RecognitionMetrics.DATABASE_UP, () -> dbReachable ? 1 : 0);
       Map<String, String> inUse = await(store.collectionModels());
       inUse.forEach((collection, model) -> {
         if (!model.equals(recognizer.id())) {

@@ -118,6 +118,13 @@ public final class NodeProcess implements AutoCloseable {
     return Files.readString(log);
   }
 
+  /** The log of this process only (the file keeps earlier runs of the same name). */
+  public String logOfThisRun() throws IOException {
+    String all = Files.readString(log);
+    int at = all.lastIndexOf("---- start ");
+    return at < 0 ? all : all.substring(at);
+  }
+
   public int port() {
     return httpPort;
   }

@@ -45,6 +45,10 @@ public final class ApiRouter {
     Handler<RoutingContext> recognize = guards.require(Role.RECOGNIZE, false);
     Handler<RoutingContext> detect = guards.require(Role.DETECT, false);
 
+    router.route().handler(ctx -> {
+      ctx.put(Errors.METRICS, api.metrics());
+      ctx.next();
+    });
     router.route().handler(guards::everyRequest);
     if (!api.config().api().corsOrigins().isEmpty()) {
       router.route().handler(CorsHandler.create()

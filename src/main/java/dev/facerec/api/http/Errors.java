@@ -18,6 +18,12 @@ import org.slf4j.LoggerFactory;
 public final class Errors {
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
   public static final String REQUEST_ID = "requestId";
+  /** The node's metrics, put on every request by the router: shed requests are counted there. */
+  public static final String METRICS = "metrics";
+  /** Refusals that shed load or mark a dependency away: counted and summarised per interval, not logged one by one. */
+  private static final java.util.Set<Failure> SHED = java.util.EnumSet.of(Failure.OVERLOADED, Failure.RATE_LIMITED,
+      Failure.AUTH_THROTTLED, Failure.WS_CONNECTION_LIMIT, Failure.NODE_UNAVAILABLE, Failure.REQUEST_TIMEOUT,
+      Failure.INFERENCE_TIMEOUT, Failure.DATABASE_UNAVAILABLE, Failure.INDEX_UNAVAILABLE);
 
   private Errors() {}
 
@@ -51,23 +57,33 @@ public final class Errors {
     fail(ctx, t);
   }
 
-  /** Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL (logged). */
+  /**
+   * Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL. Logging: an
+   * unexpected failure at ERROR once, with the request id and its stack; shed requests are counted (metrics and a
+   * periodic summary line); client errors at DEBUG.
+   */
   public static void fail(RoutingContext ctx, Throwable t) {
     t = Failure.fromBus(t);
     if (t instanceof FaceException fe) {
-      if (fe.failure() == Failure.INTERNAL && fe.getCause() != null) {
-        LOG.error("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage(), fe.getCause());
-      } else if (fe.failure().httpStatus() >= 500) {
-        LOG.warn("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage());
+      Failure f = fe.failure();
+      if (f == Failure.INTERNAL && fe.getCause() != null) {
+        LOG.error("requestId={} {}: {}", requestId(ctx), f, fe.getMessage(), fe.getCause());
+      } else if (f == Failure.INTERNAL) {
+        LOG.debug("requestId={} INTERNAL from another component (logged there): {}", requestId(ctx), fe.getMessage());
+      } else if (f.httpStatus() >= 500 && !SHED.contains(f)) {
+        LOG.warn("requestId={} {}: {}", requestId(ctx), f, fe.getMessage());
+      } else {
+        LOG.debug("requestId={} {}: {}", requestId(ctx), f, fe.getMessage());
       }
       if (fe.retryAfterSeconds() > 0 && !ctx.response().headWritten()) {
         ctx.response().putHeader("Retry-After", String.valueOf(fe.retryAfterSeconds()));
       }
-      send(ctx, fe.failure(), fe.getMessage(), fe.details());
+      send(ctx, f, fe.getMessage(), fe.details());
     } else if (t instanceof io.vertx.core.json.DecodeException) {
+      LOG.debug("requestId={} MALFORMED_JSON", requestId(ctx));
       send(ctx, Failure.MALFORMED_JSON, "the body is not valid JSON");
     } else if (isDatabaseDown(t)) {
-      LOG.warn("requestId={} database unavailable: {}", requestId(ctx), t.toString());
+      LOG.debug("requestId={} database unavailable: {}", requestId(ctx), t.toString());
       send(ctx, Failure.DATABASE_UNAVAILABLE, "the database cannot be reached");
     } else {
       LOG.error("requestId={} unexpected failure on {} {}", requestId(ctx), ctx.request().method(), ctx.request().path(), t);
@@ -97,6 +113,9 @@ public final class Errors {
     if (res.headWritten()) {
       res.reset();
       return;
+    }
+    if (SHED.contains(f) && ctx.get(METRICS) instanceof dev.facerec.metrics.RecognitionMetrics m) {
+      m.shed(f.name());
     }
     JsonObject body = new JsonObject().put("error", new JsonObject()
         .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));

@@ -125,6 +125,7 @@ public final class DetectSocket {
     }
     if (inFlight.incrementAndGet() > maxInFlight) {
       inFlight.decrementAndGet();
+      api.metrics().shed(Failure.WS_TOO_MANY_IN_FLIGHT.name());
       write(ws, new JsonObject().put("seq", seq).put("dropped", true)
           .put("error", new JsonObject().put("code", Failure.WS_TOO_MANY_IN_FLIGHT.name())
               .put("message", "more than " + maxInFlight + " frames in flight on this connection; frame dropped")));
