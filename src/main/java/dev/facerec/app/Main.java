@@ -96,10 +96,12 @@ public final class Main {
       return 2;
     }
     Logging.configure(config.logLevel(), config.logFormat(), config.accessLog());
+    NativeStderr.route(); // libjpeg/libpng complaints about bad uploads go through the logger (DEBUG), not raw to stderr
     try {
       Service service = Service.start(config);
       service.onDrained(() -> Runtime.getRuntime().halt(0)); // drained and closed: nothing left to run
-      Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
+      // SIGTERM: drain (readiness 503, in-flight requests finish up to SHUTDOWN_GRACE_S), then stop in order.
+      Runtime.getRuntime().addShutdownHook(new Thread(service::shutdown, "shutdown"));
       Thread.currentThread().join();
       return 0;
     } catch (ModelException | IllegalStateException e) {

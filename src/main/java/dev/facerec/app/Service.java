@@ -30,7 +30,10 @@ import dev.facerec.security.Security;
 import dev.facerec.store.ApiKeyStore;
 import dev.facerec.store.Database;
 import dev.facerec.store.DatabaseSettings;
+import dev.facerec.store.DatabaseGuard;
 import dev.facerec.store.GalleryStore;
+import dev.facerec.store.GuardedPool;
+import dev.facerec.bus.Addresses;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -59,7 +62,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Service implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
-  private static final long DRAIN_GRACE_MS = 30_000;
+  private static final int SHED_LOG_INTERVAL_S = 10;
 
   private final AppConfig config;
   private Vertx vertx;
@@ -71,8 +74,11 @@ public final class Service implements AutoCloseable {
   private InferenceGateVerticle gate;
   private dev.facerec.index.Placement placement;
   private volatile boolean dbReachable = true;
+  private DatabaseGuard dbGuard;
   private volatile Runnable onDrained = () -> {};
   private int port;
+  /** Deployment ids in the order they stop: HTTP first, then inference, the index (its snapshot), the admin commands. */
+  private final java.util.List<String[]> stopOrder = new java.util.ArrayList<>();
 
   private Service(AppConfig config) {
     this.config = config;
@@ -119,7 +125,7 @@ public final class Service implements AutoCloseable {
 
     if (api || indexRole) {
       database = Database.start(new DatabaseSettings(config.database().url(), config.dataDir(),
-          config.database().poolMaxSize(), config.database().connectTimeoutMs()));
+          config.database().poolMaxSize(), config.database().connectTimeoutMs()), config.database().startupWaitSeconds());
       LOG.info("database: {}", database.describe());
     }
 
@@ -144,17 +150,27 @@ public final class Service implements AutoCloseable {
       membership = Membership.alone(vertx, name, cluster.roles());
     }
     membership.start();
+    // One line per interval for refused requests instead of one per request (they are counted in facerec_requests_shed_total).
+    vertx.setPeriodic(SHED_LOG_INTERVAL_S * 1000L, id -> {
+      Map<String, Long> shed = metrics.takeShed();
+      if (!shed.isEmpty()) {
+        LOG.warn("shed in the last {} s: {} request(s) refused {}", SHED_LOG_INTERVAL_S, shed.values().stream().mapToLong(Long::longValue).sum(), shed);
+      }
+    });
     metrics.gauge(RecognitionMetrics.CLUSTER_MEMBERS, () -> membership.members().size());
     Codecs.register(vertx);
 
     GalleryStore store = null;
     Security security = null;
     if (database != null) {
-      pool = database.createPool(vertx);
+      // Every statement goes through the circuit breaker and bounded retries (store/DatabaseGuard).
+      dbGuard = new DatabaseGuard(vertx, config.database().breakerOpenSeconds(), config.database().retryAttempts());
+      pool = new GuardedPool(database.createPool(vertx), dbGuard);
       store = new GalleryStore(pool, config.index().shards());
       GalleryStore db = store;
+      // Not a readiness check: once started, a node without its database still serves reads from memory.
       vertx.setPeriodic(2000, id -> db.ping().onComplete(ar -> dbReachable = ar.succeeded()));
-      state.check("database", () -> dbReachable ? null : "database unreachable");
+      metrics.gauge(RecognitionMetrics.DATABASE_UP, () -> dbReachable ? 1 : 0);
       Map<String, String> inUse = await(store.collectionModels());
       inUse.forEach((collection, model) -> {
         if (!model.equals(recognizer.id())) {
@@ -165,6 +181,11 @@ public final class Service implements AutoCloseable {
       });
     }
     if (api) {
+      // What identify needs besides the index, kept in memory and current across nodes: served while the database is away.
+      GalleryStore known = store;
+      vertx.eventBus().<JsonObject>consumer(Addresses.GALLERY_FACTS, m -> known.lastKnown().apply(m.body()));
+      known.lastKnown().publishTo(fact -> vertx.eventBus().publish(Addresses.GALLERY_FACTS, fact));
+      LOG.info("database: {} subject names and the collections' settings held in memory", await(store.preload()));
       ApiKeyStore keys = new ApiKeyStore(pool);
       // One first admin key per cluster: nodes starting together take turns (a cluster-wide lock).
       io.vertx.core.shareddata.Lock lock = await(vertx.sharedData().getLockWithTimeout("facerec.admin-key-bootstrap", 60_000));
@@ -179,12 +200,13 @@ public final class Service implements AutoCloseable {
 
     if (inference) {
       PipelineOptions pipelineOptions = new PipelineOptions(config.images().maxDimension(), config.images().maxPixels(),
-          config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(), false);
+          config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(),
+          false, config.images().processingMaxSide());
       int workers = config.inference().workers();
-      await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions, metrics),
+      String workersId = await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions, metrics),
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers)));
       gate = new InferenceGateVerticle(membership.selfId(), name, workers + config.inference().queueSize(), state, metrics);
-      await(vertx.deployVerticle(gate));
+      stopOrder.add(0, new String[] {"inference", await(vertx.deployVerticle(gate)), workersId});
       LOG.info("inference: profile {} ({}-d {}), {} worker(s), capacity {}", profile.id(), recognizer.outputDimension(), recognizer.id(),
           workers, workers + config.inference().queueSize());
     }
@@ -201,7 +223,8 @@ public final class Service implements AutoCloseable {
           config.index().changeLogRetention(), store, config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension());
       state.check("index", index::notReadyReason);
       metrics.gauge(RecognitionMetrics.INDEX_APPLIED_SEQ, index::appliedSeq);
-      await(vertx.deployVerticle(index, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+      stopOrder.add(new String[] {"index (snapshot saved)", await(vertx.deployVerticle(index,
+          new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))});
     }
 
     GalleryStore shardsFrom = store;
@@ -222,20 +245,21 @@ public final class Service implements AutoCloseable {
       state.check("cluster", () -> membership.withRole(NodeRole.INFERENCE).isEmpty() ? "no inference node in the cluster"
           : membership.withRole(NodeRole.INDEX).isEmpty() ? "no index node in the cluster" : null);
     }
-    await(vertx.deployVerticle(new AdminVerticle(membership, state, indexClient, this::localStatus, this::drain)));
+    stopOrder.add(new String[] {"admin", await(vertx.deployVerticle(new AdminVerticle(membership, state, indexClient,
+        this::localStatus, this::drain)))});
 
     ApiContext context = new ApiContext(config, store, inferenceClient, profile.id(), recognizer.id(), recognizer.outputDimension(),
         threshold, thresholdSource, identifyThreshold, identifyThresholdSource, new ThresholdPolicy(profile), metrics, security,
         recognition, indexClient, membership, state);
     HttpVerticle[] first = new HttpVerticle[1];
     int httpInstances = api ? Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())) : 1;
-    await(vertx.deployVerticle(() -> {
+    stopOrder.add(0, new String[] {"HTTP", await(vertx.deployVerticle(() -> {
       HttpVerticle v = new HttpVerticle(context);
       if (first[0] == null) {
         first[0] = v;
       }
       return v;
-    }, new DeploymentOptions().setInstances(httpInstances)));
+    }, new DeploymentOptions().setInstances(httpInstances)))});
     port = first[0].port();
     LOG.info("node {} ({}) listening on {}://{}:{} (roles {}; thresholds: verify {}, identify {}; {})", name, membership.selfId(),
         tls.enabled() ? "https" : "http", config.api().host(), port, cluster.roles(), threshold, identifyThreshold,
@@ -244,6 +268,9 @@ public final class Service implements AutoCloseable {
 
   private JsonObject localStatus() {
     JsonObject s = new JsonObject().put("httpRequestsInFlight", state.requestsInFlight());
+    if (dbGuard != null) {
+      s.put("database", dbReachable ? "ok" : "unreachable (circuit " + dbGuard.state() + "): reads answered from memory, writes refused");
+    }
     if (gate != null) {
       s.put("inference", new JsonObject().put("inFlight", gate.inFlight()).put("capacity", config.inference().workers() + config.inference().queueSize()));
     }
@@ -251,28 +278,75 @@ public final class Service implements AutoCloseable {
   }
 
   /**
-   * Stops taking work (readiness 503, new requests 503, inference refused), waits for what is in flight (at
-   * most {@value #DRAIN_GRACE_MS} ms), then leaves the cluster and runs the drained hook (the CLI exits).
+   * Stops taking work (readiness 503, new requests 503, inference refused, WebSockets closed once their frames are
+   * answered), waits for what is in flight (at most {@code SHUTDOWN_GRACE_S}), then leaves the cluster and runs
+   * the drained hook (the CLI exits). The cluster's drain command; SIGTERM does the same through {@link #shutdown()}.
    */
   public void drain() {
-    if (state.draining()) {
+    if (!beginDrain("an operator's drain command")) {
       return;
     }
-    state.drain();
-    long until = System.currentTimeMillis() + DRAIN_GRACE_MS;
+    long t0 = System.currentTimeMillis();
+    long until = t0 + config.api().shutdownGraceSeconds() * 1000L;
     Vertx v = vertx;
-    v.setPeriodic(200, id -> {
-      boolean idle = state.requestsInFlight() == 0 && (gate == null || gate.inFlight() == 0);
-      if (idle || System.currentTimeMillis() > until) {
+    v.setPeriodic(100, id -> {
+      if (idle() || System.currentTimeMillis() > until) {
         v.cancelTimer(id);
-        LOG.warn("drain: {} (in flight: {} HTTP); leaving the cluster", idle ? "nothing in flight" : "grace period over",
-            state.requestsInFlight());
+        logDrained(t0);
         new Thread(() -> {
           close();
           onDrained.run();
         }, "drain").start();
       }
     });
+  }
+
+  /**
+   * SIGTERM: the same drain, waited for on the calling thread (the JVM's shutdown hook), then every part stopped
+   * in order ({@link #close()}). Each phase is logged.
+   */
+  public void shutdown() {
+    long t0 = System.currentTimeMillis();
+    if (vertx == null) {
+      return;
+    }
+    beginDrain("SIGTERM");
+    long until = t0 + config.api().shutdownGraceSeconds() * 1000L;
+    while (!idle() && System.currentTimeMillis() < until) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    logDrained(t0);
+    close();
+    LOG.info("shutdown: done in {} ms", System.currentTimeMillis() - t0);
+  }
+
+  private synchronized boolean beginDrain(String why) {
+    if (state.draining()) {
+      return false;
+    }
+    LOG.warn("drain ({}): readiness answers 503, new requests 503 NODE_UNAVAILABLE; in flight: {} HTTP request(s), {} inference(s),"
+        + " {} WebSocket(s) to close; grace {} s", why, state.requestsInFlight(), gate == null ? 0 : gate.inFlight(),
+        state.drainHooks(), config.api().shutdownGraceSeconds());
+    state.drain();
+    return true;
+  }
+
+  private boolean idle() {
+    return state.requestsInFlight() == 0 && (gate == null || gate.inFlight() == 0);
+  }
+
+  private void logDrained(long t0) {
+    if (idle()) {
+      LOG.info("drain: nothing in flight after {} ms", System.currentTimeMillis() - t0);
+    } else {
+      LOG.warn("drain: grace period over after {} ms with {} HTTP request(s) and {} inference(s) still in flight",
+          System.currentTimeMillis() - t0, state.requestsInFlight(), gate == null ? 0 : gate.inFlight());
+    }
   }
 
   /** What runs once a drain has finished (the command line exits the process). */
@@ -306,18 +380,37 @@ public final class Service implements AutoCloseable {
     }
   }
 
-  /** Graceful stop: undeploys verticles (the index saves its snapshots), leaves the cluster, closes the database. */
+  /**
+   * Graceful stop: undeploys the verticles in dependency order (HTTP, inference, the index, which saves its
+   * snapshots, the admin commands), leaves the cluster, closes the database. Each phase is logged.
+   */
   @Override
   public synchronized void close() {
+    if (vertx != null) {
+      for (String[] phase : stopOrder) {
+        long t = System.currentTimeMillis();
+        for (int i = 1; i < phase.length; i++) {
+          try {
+            vertx.undeploy(phase[i]).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            LOG.warn("shutdown: {} did not stop cleanly: {}", phase[0], e.toString());
+          }
+        }
+        LOG.info("shutdown: {} stopped in {} ms", phase[0], System.currentTimeMillis() - t);
+      }
+      stopOrder.clear();
+    }
     if (membership != null) {
       membership.stop();
     }
     if (vertx != null) {
+      long t = System.currentTimeMillis();
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       } catch (Exception e) {
         LOG.warn("vert.x did not close cleanly: {}", e.toString());
       }
+      LOG.info("shutdown: left the cluster, event bus and database pool closed in {} ms", System.currentTimeMillis() - t);
       vertx = null;
     }
     if (placement != null) {
@@ -326,6 +419,7 @@ public final class Service implements AutoCloseable {
     }
     if (database != null) {
       database.close();
+      LOG.info("shutdown: database closed");
       database = null;
     }
   }

@@ -54,6 +54,12 @@ public final class Addresses {
   /** Published JSON {@code {"keyId"}} once an API key is revoked; every node drops it and closes its WebSockets. */
   public static final String SECURITY_KEY_REVOKED = "faces.security.key.revoked";
 
+  /**
+   * Published after a committed write, JSON {@code {"subject", "name"}} (name null once deleted) or
+   * {@code {"collection", "settings"}}: every api node keeps what identify needs to answer while the database is away.
+   */
+  public static final String GALLERY_FACTS = "faces.gallery.facts";
+
   private Addresses() {}
 
   /** The address of {@code action} on one node. */

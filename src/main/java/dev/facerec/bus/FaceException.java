@@ -4,6 +4,7 @@ package dev.facerec.bus;
 public class FaceException extends RuntimeException {
   private final Failure failure;
   private io.vertx.core.json.JsonObject details;
+  private long retryAfterSeconds;
 
   public FaceException(Failure failure, String message) {
     super(message);
@@ -22,6 +23,16 @@ public class FaceException extends RuntimeException {
   /** Machine-readable facts about the failure, sent as {@code error.details} (e.g. the other subject's id). */
   public io.vertx.core.json.JsonObject details() {
     return details;
+  }
+
+  /** Seconds after which a retry may succeed, sent as {@code Retry-After} (0: the mapper's default for the code). */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
+  public FaceException retryAfter(long seconds) {
+    this.retryAfterSeconds = seconds;
+    return this;
   }
 
   public FaceException withDetails(io.vertx.core.json.JsonObject details) {

@@ -13,6 +13,7 @@ public final class NodeState {
   private final Map<String, Supplier<String>> checks = new ConcurrentHashMap<>();
   private volatile boolean draining;
   private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.Set<Runnable> drainHooks = ConcurrentHashMap.newKeySet();
 
   /** A readiness check: returns null when ready, else why not (for logs and the admin status, never the probe). */
   public void check(String name, Supplier<String> notReadyReason) {
@@ -25,6 +26,21 @@ public final class NodeState {
 
   public void drain() {
     draining = true;
+    drainHooks.forEach(Runnable::run);
+  }
+
+  /** Runs {@code hook} when the node starts to drain (a WebSocket closes once its frames are answered); returns its removal. */
+  public Runnable onDrain(Runnable hook) {
+    drainHooks.add(hook);
+    if (draining) {
+      hook.run();
+    }
+    return () -> drainHooks.remove(hook);
+  }
+
+  /** Open things that drain themselves (WebSockets). */
+  public int drainHooks() {
+    return drainHooks.size();
   }
 
   public void requestStarted() {

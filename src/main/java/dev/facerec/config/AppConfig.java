@@ -26,17 +26,26 @@ public record AppConfig(
     Cluster cluster,
     boolean accessLog) {
 
-  /** {@code trustedProxies}: IPs and CIDR blocks whose X-Forwarded-For is believed (validated; empty = none). */
+  /**
+   * {@code trustedProxies}: IPs and CIDR blocks whose X-Forwarded-For is believed (validated; empty = none);
+   * {@code shutdownGraceSeconds}: how long a stopping node (SIGTERM, drain) waits for the requests in flight.
+   */
   public record Api(String host, int port, long maxBodyBytes, List<String> corsOrigins, boolean corsAllowCredentials,
-      long requestTimeoutMs, List<String> trustedProxies) {}
+      long requestTimeoutMs, List<String> trustedProxies, int shutdownGraceSeconds) {}
 
-  /** {@code url} is null when the embedded PostgreSQL is to be used. */
-  public record Database(String url, int poolMaxSize, int connectTimeoutMs) {}
+  /**
+   * {@code url} is null when the embedded PostgreSQL is to be used. {@code startupWaitSeconds}: how long a node
+   * starting while the database is unreachable waits for it; {@code breakerOpenSeconds}: how long calls fail at
+   * once after repeated failures before the database is probed again; {@code retryAttempts}: attempts per call.
+   */
+  public record Database(String url, int poolMaxSize, int connectTimeoutMs, int startupWaitSeconds, int breakerOpenSeconds,
+      int retryAttempts) {}
 
   /** {@code thresholds} (1:1) and {@code identifyThresholds} (1:N) hold only the operator's overrides, by profile id. */
   public record Models(String profile, Path dir, Map<String, Double> thresholds, Map<String, Double> identifyThresholds) {}
 
-  public record Images(int maxDimension, long maxPixels) {}
+  /** Refused above {@code maxDimension} per side or {@code maxPixels} (from the header); processed at a long side of at most {@code processingMaxSide}. */
+  public record Images(int maxDimension, long maxPixels, int processingMaxSide) {}
 
   public record Detection(int maxSide, int maxFaces) {}
 
@@ -80,12 +89,13 @@ public record AppConfig(
       RateLimits rateLimits,
       boolean docsRequireAuth,
       boolean metricsRequireAuth,
-      int keyCacheSeconds) {
+      int keyCacheSeconds,
+      int keyStaleMaxSeconds) {
     @Override
     public String toString() {
       return "Security[tls=" + tls + ", adminApiKey=" + (adminApiKey == null ? "unset" : "***") + ", jwt=" + jwt
           + ", rateLimits=" + rateLimits + ", docsRequireAuth=" + docsRequireAuth + ", metricsRequireAuth=" + metricsRequireAuth + ", keyCacheSeconds="
-          + keyCacheSeconds + "]";
+          + keyCacheSeconds + ", keyStaleMaxSeconds=" + keyStaleMaxSeconds + "]";
     }
   }
 

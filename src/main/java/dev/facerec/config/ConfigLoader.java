@@ -129,15 +129,20 @@ public final class ConfigLoader {
             List.copyOf(origins),
             corsCredentials,
             longValue("REQUEST_TIMEOUT_MS", "api.requestTimeoutMs", 30_000, 100, 600_000),
-            trustedProxies()),
+            trustedProxies(),
+            integer("SHUTDOWN_GRACE_S", "api.shutdownGraceSeconds", 30, 0, 3600)),
         new AppConfig.Database(
             dbUrl.isBlank() ? null : dbUrl,
             integer("DB_POOL_MAX_SIZE", "database.poolMaxSize", 10, 1, 1000),
-            integer("DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", 5000, 100, 600_000)),
+            integer("DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", 5000, 100, 600_000),
+            integer("DATABASE_STARTUP_WAIT_S", "database.startupWaitSeconds", 300, 0, 86_400),
+            integer("DB_BREAKER_OPEN_S", "database.breakerOpenSeconds", 5, 1, 3600),
+            integer("DB_RETRY_ATTEMPTS", "database.retryAttempts", 3, 1, 10)),
         new AppConfig.Models(profile, Path.of(text("MODELS_DIR", "models.dir", "models")), thresholds, identifyThresholds),
         new AppConfig.Images(
-            integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 1920, 32, 16384),
-            longValue("MAX_IMAGE_PIXELS", "images.maxPixels", 1920L * 1920, 1024, 268_435_456L)),
+            integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 16384, 32, 65535),
+            longValue("MAX_IMAGE_PIXELS", "images.maxPixels", 40_000_000L, 1024, 268_435_456L),
+            integer("PROCESSING_MAX_SIDE", "images.processingMaxSide", 1920, 160, 16384)),
         new AppConfig.Detection(
             integer("DETECT_MAX_SIDE", "detection.maxSide", 640, 160, 4096),
             integer("MAX_FACES_PER_IMAGE", "detection.maxFaces", 50, 1, 1000)),
@@ -319,7 +324,8 @@ public final class ConfigLoader {
         integer("AUTH_BACKOFF_MAX_S", "rateLimits.authBackoffMaxSeconds", 900, 1, 86_400));
     return new AppConfig.Security(tls, adminKey, jwt, limits, bool("DOCS_REQUIRE_AUTH", "api.docsRequireAuth", false),
         bool("METRICS_REQUIRE_AUTH", "api.metricsRequireAuth", false),
-        integer("KEY_CACHE_TTL_S", "security.keyCacheSeconds", 10, 0, 300));
+        integer("KEY_CACHE_TTL_S", "security.keyCacheSeconds", 10, 0, 300),
+        integer("KEY_STALE_MAX_S", "security.keyStaleMaxSeconds", 900, 0, 86_400));
   }
 
   /**
@@ -461,6 +467,8 @@ public final class ConfigLoader {
         "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
         "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES", "INDEX_SHARDS",
-        "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG");
+        "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG",
+        "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S",
+        "PROCESSING_MAX_SIDE");
   }
 }

@@ -533,6 +533,9 @@ public final class IndexVerticle extends VerticleBase {
     timers.forEach(vertx::cancelTimer);
     return Future.all(consumers.stream().map(c -> (Future<?>) c.unregister()).toList()).eventually(() -> {
       saveSnapshots();
+      if (replica != null) {
+        LOG.info("index: snapshots saved at change {} ({} collection(s))", replica.applied(), replica.shards().size());
+      }
       return Future.succeededFuture();
     });
   }

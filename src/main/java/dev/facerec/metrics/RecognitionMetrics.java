@@ -42,11 +42,16 @@ public final class RecognitionMetrics {
   static final java.time.Duration[] LATENCY_BUCKETS = java.util.stream.DoubleStream.of(
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
       .mapToObj(s -> java.time.Duration.ofNanos((long) (s * 1e9))).toArray(java.time.Duration[]::new);
+  /** Requests (and WebSocket frames) refused to shed load or because a dependency is away, by code. */
+  public static final String REQUESTS_SHED = "facerec.requests.shed";
+  /** 1 while this node's last database ping succeeded. */
+  public static final String DATABASE_UP = "facerec.database.up";
 
   public enum Decision { MATCH, UNKNOWN, AMBIGUOUS }
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.LongAdder> shedSince = new ConcurrentHashMap<>();
   private final DistributionSummary matchSimilarity;
 
   public RecognitionMetrics(MeterRegistry registry) {
@@ -123,6 +128,24 @@ public final class RecognitionMetrics {
   /** {@code outcome} is {@code enrolled} or the failure code that refused the image. */
   public void enrollment(String outcome) {
     counter(ENROLLMENTS, "outcome", outcome).increment();
+  }
+
+  /** A request or frame refused with {@code code} (OVERLOADED, RATE_LIMITED, DATABASE_UNAVAILABLE...): counted, summarised in the log. */
+  public void shed(String code) {
+    counter(REQUESTS_SHED, "code", code).increment();
+    shedSince.computeIfAbsent(code, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+  }
+
+  /** Shed requests by code since the last call (for the periodic log summary); resets the counts. */
+  public Map<String, Long> takeShed() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    shedSince.forEach((code, n) -> {
+      long v = n.sumThenReset();
+      if (v > 0) {
+        out.put(code, v);
+      }
+    });
+    return out;
   }
 
   public void gauge(String name, Supplier<Number> value) {

@@ -170,12 +170,31 @@ public final class FacePipeline implements AutoCloseable {
    * @throws FaceException MISSING_IMAGE, UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE, IMAGE_TOO_MANY_PIXELS, IMAGE_CORRUPT or TOO_MANY_FACES
    */
   public Detection detect(byte[] image) {
-    Mat bgr = decode(image);
+    ImageDecoder.Decoded decoded = decode(image);
     try {
-      return detect(bgr);
+      Detection d = detect(decoded.bgr());
+      List<DetectedFace> faces = new ArrayList<>(d.faces().size());
+      d.faces().forEach(f -> faces.add(toOriginal(f, decoded.scale())));
+      return new Detection(decoded.width(), decoded.height(), faces);
     } finally {
-      bgr.release();
+      decoded.bgr().release();
     }
+  }
+
+  /** A face found on the image as processed, in the original image's coordinates. */
+  static DetectedFace toOriginal(DetectedFace f, double scale) {
+    if (scale == 1.0) {
+      return f;
+    }
+    float inv = (float) (1 / scale);
+    float[][] lm = null;
+    if (f.landmarks() != null) {
+      lm = new float[f.landmarks().length][];
+      for (int i = 0; i < lm.length; i++) {
+        lm[i] = new float[] {f.landmarks()[i][0] * inv, f.landmarks()[i][1] * inv};
+      }
+    }
+    return new DetectedFace(f.box().scaled(inv), lm, f.score());
   }
 
   /** Detects on an already decoded BGR image. */
@@ -205,12 +224,15 @@ public final class FacePipeline implements AutoCloseable {
    *     with several faces, and the image failures of {@link #detect(byte[])}
    */
   public List<EmbeddedFace> embed(byte[] image, FaceSelection selection) {
-    Mat bgr = decode(image);
+    ImageDecoder.Decoded decoded = decode(image);
+    Mat bgr = decoded.bgr();
     try {
       Detection d = detect(bgr);
       List<EmbeddedFace> out = new ArrayList<>();
       for (DetectedFace f : select(d, selection)) {
-        out.add(embedWithQuality(bgr, f));
+        // Aligned, embedded and judged (size, sharpness) on the pixels actually processed; reported in the original's coordinates.
+        EmbeddedFace e = embedWithQuality(bgr, f);
+        out.add(new EmbeddedFace(toOriginal(e.face(), decoded.scale()), e.embedding(), e.quality()));
       }
       return out;
     } finally {
@@ -288,12 +310,12 @@ public final class FacePipeline implements AutoCloseable {
     return na == 0 || nb == 0 ? 0f : (float) (dot / Math.sqrt(na * nb));
   }
 
-  private Mat decode(byte[] image) {
+  private ImageDecoder.Decoded decode(byte[] image) {
     long t0 = System.nanoTime();
     ImageInfo info = ImageProbe.probe(image, options.maxImageDimension(), options.maxPixels());
-    Mat m = ImageDecoder.decode(image, info);
+    ImageDecoder.Decoded d = ImageDecoder.decode(image, info, options.processingMaxSide());
     clock.record("decode", System.nanoTime() - t0);
-    return m;
+    return d;
   }
 
   @Override

@@ -50,7 +50,12 @@ public final class InferenceClient {
     if (order.isEmpty()) {
       return Future.failedFuture(new FaceException(Failure.OVERLOADED, "no inference node is in the cluster; retry later"));
     }
-    return attempt(order, 0, action, InferenceRequest.within(image, selection.name(), requestId, timeoutMs));
+    // No more time than the HTTP request has left (REQUEST_TIMEOUT_MS), and at most INFERENCE_TIMEOUT_MS.
+    long budget = dev.facerec.bus.Deadlines.remainingMs(requestId, timeoutMs);
+    if (budget <= 0) {
+      return Future.failedFuture(new FaceException(Failure.REQUEST_TIMEOUT, "the request's time ran out before inference"));
+    }
+    return attempt(order, 0, action, InferenceRequest.within(image, selection.name(), requestId, budget));
   }
 
   private Future<InferenceResult> attempt(List<Member> order, int i, String action, InferenceRequest req) {

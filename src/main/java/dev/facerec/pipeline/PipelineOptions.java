@@ -11,6 +11,8 @@ package dev.facerec.pipeline;
  * @param flipAugment embed each face and its mirror image and use the normalised sum
  * @param refineLandmarks replace the detector's own landmarks by the 68-point model's even when the profile
  *     does not (see {@link FacePipeline#open}); false leaves the profile's {@code refineLandmarks} in charge
+ * @param processingMaxSide images are decoded (JPEG: reduced by libjpeg) and resized so their long side is at most
+ *     this; faces are reported in the original image's coordinates (0: processed at full size)
  */
 public record PipelineOptions(
     int maxImageDimension,
@@ -19,28 +21,38 @@ public record PipelineOptions(
     int maxFaces,
     int intraOpThreads,
     boolean flipAugment,
-    boolean refineLandmarks) {
+    boolean refineLandmarks,
+    int processingMaxSide) {
 
   public PipelineOptions {
-    if (maxImageDimension <= 0 || maxPixels <= 0 || detectMaxSide <= 0 || maxFaces <= 0 || intraOpThreads <= 0) {
+    if (maxImageDimension <= 0 || maxPixels <= 0 || detectMaxSide <= 0 || maxFaces <= 0 || intraOpThreads <= 0 || processingMaxSide < 0) {
       throw new IllegalArgumentException("pipeline limits must be positive");
     }
   }
 
-  /** 1920 px per side, 1920*1920 pixels, detection at 640 px, 50 faces, 1 thread, no flip, no refinement. */
+  /** Processed at full size (no {@code processingMaxSide}). */
+  public PipelineOptions(int maxImageDimension, long maxPixels, int detectMaxSide, int maxFaces, int intraOpThreads,
+      boolean flipAugment, boolean refineLandmarks) {
+    this(maxImageDimension, maxPixels, detectMaxSide, maxFaces, intraOpThreads, flipAugment, refineLandmarks, 0);
+  }
+
+  /** 16384 px per side, 40 megapixels, processed at 1920 px, detection at 640 px, 50 faces, 1 thread, no flip, no refinement. */
   public static PipelineOptions defaults() {
-    return new PipelineOptions(1920, 1920L * 1920, 640, 50, 1, false, false);
+    return new PipelineOptions(16384, 40_000_000L, 640, 50, 1, false, false, 1920);
   }
 
   public PipelineOptions withIntraOpThreads(int threads) {
-    return new PipelineOptions(maxImageDimension, maxPixels, detectMaxSide, maxFaces, threads, flipAugment, refineLandmarks);
+    return new PipelineOptions(maxImageDimension, maxPixels, detectMaxSide, maxFaces, threads, flipAugment, refineLandmarks,
+        processingMaxSide);
   }
 
   public PipelineOptions withFlipAugment(boolean flip) {
-    return new PipelineOptions(maxImageDimension, maxPixels, detectMaxSide, maxFaces, intraOpThreads, flip, refineLandmarks);
+    return new PipelineOptions(maxImageDimension, maxPixels, detectMaxSide, maxFaces, intraOpThreads, flip, refineLandmarks,
+        processingMaxSide);
   }
 
   public PipelineOptions withRefineLandmarks(boolean refine) {
-    return new PipelineOptions(maxImageDimension, maxPixels, detectMaxSide, maxFaces, intraOpThreads, flipAugment, refine);
+    return new PipelineOptions(maxImageDimension, maxPixels, detectMaxSide, maxFaces, intraOpThreads, flipAugment, refine,
+        processingMaxSide);
   }
 }

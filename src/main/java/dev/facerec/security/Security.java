@@ -36,6 +36,8 @@ public final class Security {
   private final AuthThrottle throttle;
   private final int maxSocketsPerPrincipal;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  /** Each key as last verified in the database, by hash: authentication while the database is unreachable. */
+  private final Map<String, Cached> lastKnown = new ConcurrentHashMap<>();
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<Runnable>> sockets = new ConcurrentHashMap<>();
   /** SHA-256 of credentials accepted lately → their principal: exempt from an address's failed-auth back-off. */
@@ -109,16 +111,33 @@ public final class Security {
     return keys.findActiveByHash(hash).compose(rec -> {
       if (rec == null || revoked.contains(rec.id())) {
         cache.remove(hash);
+        lastKnown.remove(hash);
         return Future.failedFuture(new FaceException(Failure.UNAUTHENTICATED, "the API key is not valid"));
       }
       Principal p = principalOf(rec);
+      long at = System.currentTimeMillis();
       if (config.keyCacheSeconds() > 0) {
         if (cache.size() >= MAX_CACHED) {
           cache.clear();
         }
-        cache.put(hash, new Cached(p, System.currentTimeMillis() + config.keyCacheSeconds() * 1000L));
+        cache.put(hash, new Cached(p, at + config.keyCacheSeconds() * 1000L));
+      }
+      if (config.keyStaleMaxSeconds() > 0) {
+        if (lastKnown.size() >= MAX_CACHED) {
+          lastKnown.clear();
+        }
+        lastKnown.put(hash, new Cached(p, at + config.keyStaleMaxSeconds() * 1000L));
       }
       return Future.succeededFuture(p);
+    }).recover(t -> {
+      // The database is unreachable: a key verified within KEY_STALE_MAX_S still passes, unless it was revoked
+      // since (revocations reach every node over the event bus, without the database).
+      Cached known = lastKnown.get(hash);
+      if (t instanceof FaceException fe && fe.failure() == Failure.DATABASE_UNAVAILABLE && known != null
+          && known.expiresAtMs > System.currentTimeMillis() && !revoked.contains(known.principal.keyId())) {
+        return Future.succeededFuture(known.principal);
+      }
+      return Future.failedFuture(t);
     });
   }
 
@@ -231,6 +250,7 @@ public final class Security {
     revoked.add(keyId);
     cache.values().removeIf(c -> keyId.equals(c.principal.keyId()));
     good.values().removeIf(c -> keyId.equals(c.principal.keyId()));
+    lastKnown.values().removeIf(c -> keyId.equals(c.principal.keyId()));
     rateLimits.forget("key:" + keyId);
     Set<Runnable> open = sockets.remove("key:" + keyId);
     if (open != null) {

@@ -68,6 +68,63 @@ public final class Database implements AutoCloseable {
     return db;
   }
 
+  /**
+   * {@link #start(DatabaseSettings)}, waiting for an external server that cannot be reached yet (refused, unknown
+   * host, starting up) for at most {@code waitSeconds}, with back-off (1, 2, 4, then every 10 s), each attempt logged.
+   * The node does not listen meanwhile, so load balancers see it as not ready.
+   */
+  public static Database start(DatabaseSettings settings, int waitSeconds) {
+    if (settings.embedded() || waitSeconds <= 0) {
+      return start(settings);
+    }
+    long t0 = System.currentTimeMillis();
+    long until = t0 + waitSeconds * 1000L;
+    long backoff = 1000;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Database db = start(settings);
+        if (attempt > 1) {
+          LOG.info("database: reached {} after {} attempts, {} s", db.describe(), attempt, (System.currentTimeMillis() - t0) / 1000);
+        }
+        return db;
+      } catch (IllegalStateException e) {
+        String why = unreachable(e);
+        long left = until - System.currentTimeMillis();
+        if (why == null || left <= 0) {
+          throw e;
+        }
+        long sleep = Math.min(backoff, left);
+        LOG.warn("database: {} cannot be reached ({}); not ready, attempt {} failed, next in {} s ({} s left of DATABASE_STARTUP_WAIT_S={})",
+            PgUrl.parse(settings.url()).masked(), why, attempt, Math.max(1, sleep / 1000), left / 1000, waitSeconds);
+        try {
+          Thread.sleep(sleep);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+
+  /** Why a failed start means the server is not reachable (yet), or null for any other failure (a wrong password, SQL). */
+  static String unreachable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.ConnectException || c instanceof java.net.NoRouteToHostException
+          || c instanceof java.net.SocketTimeoutException) {
+        return "connection refused or timed out";
+      }
+      if (c instanceof java.net.UnknownHostException) {
+        return "unknown host";
+      }
+      if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null
+          && (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P03") || sql.getSQLState().equals("53300"))) {
+        return "server not accepting connections (SQLSTATE " + sql.getSQLState() + ")";
+      }
+    }
+    return null;
+  }
+
   /** Parses the URL without connecting (tests use it to check the options). */
   static Database external(DatabaseSettings settings) {
     PgUrl url = PgUrl.parse(settings.url());
@@ -86,11 +143,16 @@ public final class Database implements AutoCloseable {
     EmbeddedPostgres pg;
     try {
       Files.createDirectories(dir);
+      stopStaleServer(dir);
       pg = EmbeddedPostgres.builder()
           .setDataDirectory(dir)
           .setCleanDataDirectory(false) // the gallery must survive restarts
-          // zonky turns synchronous_commit off (fine for tests); a committed enrollment must survive a crash.
+          // zonky turns synchronous_commit off and starts the server with -F (fsync off): fine for tests. A
+          // committed enrollment must survive a crash of the service and of the machine: both on (the -c given
+          // after -F wins).
           .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("fsync", "on")
+          .setServerConfig("full_page_writes", "on")
           .setPGStartupWait(Duration.ofSeconds(60))
           .start();
     } catch (IOException | RuntimeException e) {
@@ -101,6 +163,69 @@ public final class Database implements AutoCloseable {
     PgUrl url = new PgUrl("localhost", pg.getPort(), "postgres", "postgres", null, "disable", null, schema);
     LOG.info("Embedded PostgreSQL started on port {} with data in {}", pg.getPort(), dir);
     return new Database(url, pg, settings);
+  }
+
+  /**
+   * A service killed with SIGKILL leaves its embedded server running (pg_ctl starts it detached), holding the data
+   * directory: the next start would fail. Such a server is found through {@code postmaster.pid} (a live postgres
+   * process whose command line names this directory) and stopped: fast shutdown (SIGINT), after 30 s SIGKILL
+   * (PostgreSQL then recovers from its write-ahead log). A pid file whose process is gone is left to PostgreSQL.
+   */
+  static void stopStaleServer(Path dir) {
+    Path pidFile = dir.resolve("postmaster.pid");
+    long pid;
+    String port;
+    try {
+      if (!Files.isRegularFile(pidFile)) {
+        return;
+      }
+      java.util.List<String> lines = Files.readAllLines(pidFile);
+      pid = Long.parseLong(lines.get(0).trim());
+      port = lines.size() > 3 ? lines.get(3).trim() : "?";
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("embedded PostgreSQL: unreadable {} ({}); leaving it to PostgreSQL", pidFile, e.toString());
+      return;
+    }
+    java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    if (process.isEmpty()) {
+      LOG.info("embedded PostgreSQL: {} names pid {}, which is gone (an unclean stop); PostgreSQL recovers on start", pidFile, pid);
+      return;
+    }
+    String cmdline;
+    try {
+      cmdline = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), java.nio.charset.StandardCharsets.UTF_8)
+          .replace('\0', ' ');
+    } catch (IOException | RuntimeException e) {
+      cmdline = process.get().info().commandLine().orElse("");
+    }
+    if (!cmdline.contains("postgres") || !cmdline.contains(dir.toString())) {
+      LOG.info("embedded PostgreSQL: {} names pid {}, now another process ({}); PostgreSQL handles the stale file", pidFile, pid,
+          cmdline.isBlank() ? "?" : cmdline.split(" ")[0]);
+      return;
+    }
+    LOG.warn("embedded PostgreSQL: a server left running by a previous run (pid {}, port {}) holds {}; stopping it before start",
+        pid, port, dir);
+    long t0 = System.currentTimeMillis();
+    try {
+      new ProcessBuilder("kill", "-INT", String.valueOf(pid)).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      process.get().destroy(); // SIGTERM: a smart shutdown, enough once its clients are gone
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      process.get().onExit().get(30, TimeUnit.SECONDS);
+      LOG.info("embedded PostgreSQL: the stale server (pid {}) stopped in {} ms", pid, System.currentTimeMillis() - t0);
+    } catch (Exception notYet) {
+      LOG.warn("embedded PostgreSQL: the stale server (pid {}) did not stop in 30 s; killing it (it recovers from its log)", pid);
+      process.get().destroyForcibly();
+      try {
+        process.get().onExit().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("a PostgreSQL server (pid " + pid + ") left by a previous run holds " + dir
+            + " and cannot be stopped; stop it, then start again", e);
+      }
+    }
   }
 
   private static boolean isRoot() {

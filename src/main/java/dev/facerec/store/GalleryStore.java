@@ -56,6 +56,7 @@ public final class GalleryStore {
 
   private final Pool pool;
   private final int defaultShards;
+  private final LastKnown lastKnown = new LastKnown();
 
   public GalleryStore(Pool pool) {
     this(pool, 1);
@@ -65,6 +66,27 @@ public final class GalleryStore {
   public GalleryStore(Pool pool, int defaultShards) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.defaultShards = defaultShards;
+  }
+
+  /** Subject names and collection settings as last known: identify answers from them while the database is unreachable. */
+  public LastKnown lastKnown() {
+    return lastKnown;
+  }
+
+  /** Fills {@link #lastKnown()} with every subject's name and every collection's settings (api nodes, at start). */
+  public Future<Integer> preload() {
+    Future<Integer> names = pool.query("SELECT id, name FROM subjects").execute().map(rows -> {
+      Map<UUID, String> read = new HashMap<>();
+      rows.forEach(r -> read.put(r.getUUID(0), r.getString(1)));
+      lastKnown.readNames(read);
+      return read.size();
+    });
+    Future<Void> settings = pool.query("SELECT name FROM collections").execute().compose(rows -> {
+      List<Future<CollectionSettings>> all = new ArrayList<>();
+      rows.forEach(r -> all.add(collectionSettings(r.getString(0))));
+      return Future.all(all).mapEmpty();
+    });
+    return Future.all(names, settings).map(v -> names.result()).recover(GalleryStore::translate);
   }
 
   /** A person enrolled in a collection. */
@@ -148,6 +170,7 @@ public final class GalleryStore {
           return new Subject(id, name, collection, meta.copy(), 0, instant(row, "created_at"),
               instant(row, "updated_at"));
         })
+        .onSuccess(subject -> lastKnown.named(id, name))
         .recover(GalleryStore::translate);
   }
 
@@ -194,6 +217,11 @@ public final class GalleryStore {
             + "updated_at = now() WHERE s.id = $1 RETURNING " + SUBJECT_COLUMNS)
         .execute(Tuple.of(id, nameOrNull, metadataOrNull))
         .map(rows -> subjectOf(rows, id))
+        .onSuccess(subject -> {
+          if (nameOrNull != null) {
+            lastKnown.named(id, subject.name());
+          }
+        })
         .recover(GalleryStore::translate);
   }
 
@@ -218,6 +246,7 @@ public final class GalleryStore {
                         .map(seq -> new Written<>(ids, seq[0], (int) seq[1]));
                   });
             }))
+        .onSuccess(w -> lastKnown.deleted(id))
         .recover(GalleryStore::translate);
   }
 
@@ -232,9 +261,12 @@ public final class GalleryStore {
         .map(rows -> {
           Map<UUID, String> names = new HashMap<>();
           rows.forEach(row -> names.put(row.getUUID("id"), row.getString("name")));
+          lastKnown.readNames(names);
           return names;
         })
-        .recover(GalleryStore::translate);
+        .recover(t -> unavailableReason(t) != null
+            ? Future.succeededFuture(lastKnown.names(ids)) // the database is away: the names as last known
+            : translate(t));
   }
 
   // ---- faces
@@ -489,7 +521,10 @@ public final class GalleryStore {
           Float m = r.getFloat(2);
           return new CollectionSettings(t == null ? null : (double) t, r.getDouble(1), m == null ? null : (double) m);
         })
-        .recover(GalleryStore::translate);
+        .onSuccess(read -> lastKnown.readSettings(collection, read))
+        .recover(t -> unavailableReason(t) != null
+            ? Future.succeededFuture(lastKnown.settings(collection)) // the database is away: the settings as last known
+            : translate(t));
   }
 
   /** Replaces a collection's settings, creating the collection if needed. */
@@ -502,6 +537,7 @@ public final class GalleryStore {
             s.minMargin() == null ? null : s.minMargin().floatValue(), defaultShards))
         .compose(rows -> appendChange(conn, collection, "settings", List.of(), null))
         .map(seq -> new Written<>(s, seq[0], (int) seq[1])))
+        .onSuccess(w -> lastKnown.settings(collection, s))
         .recover(GalleryStore::translate);
   }
 
@@ -848,8 +884,12 @@ public final class GalleryStore {
     return new FaceException(Failure.INTERNAL, "database error", t);
   }
 
-  private static String unavailableReason(Throwable t) {
+  /** Why {@code t} means the server cannot be reached, or null when the server answered (or the failure is ours). */
+  static String unavailableReason(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof FaceException fe) {
+        return fe.failure() == Failure.DATABASE_UNAVAILABLE ? "unavailable" : null;
+      }
       if (c instanceof ConnectException) {
         return "connection refused or timed out";
       }
@@ -864,6 +904,12 @@ public final class GalleryStore {
       }
       if (c instanceof SSLException) {
         return "TLS handshake failed";
+      }
+      if (c instanceof java.io.IOException) {
+        return "connection lost (" + c.getClass().getSimpleName() + ")"; // e.g. reset by peer
+      }
+      if (c instanceof io.vertx.core.VertxException && String.valueOf(c.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("closed")) {
+        return "pool or connection closed";
       }
       if (c instanceof PgException pg && pg.getSqlState() != null) {
         String state = pg.getSqlState();

@@ -348,7 +348,11 @@ abstract class ApiTestBase {
     expect(http.postRaw("/api/v1/detect", "image/jpeg", "hello, not an image".getBytes()), 415, "UNSUPPORTED_MEDIA_TYPE");
     expect(http.postRaw("/api/v1/detect", "text/plain", jpeg), 415, "UNSUPPORTED_MEDIA_TYPE");
     expect(http.postRaw("/api/v1/detect", "image/jpeg", java.util.Arrays.copyOf(jpeg, jpeg.length / 2)), 400, "IMAGE_CORRUPT");
-    expect(http.postFile("/api/v1/detect", read(TestData.faces().resolve("groups/deepface_couple.jpg"))), 413, "IMAGE_TOO_LARGE");
+    expect(http.postFile("/api/v1/detect", Images.pngHeader(20_000, 100)), 413, "IMAGE_TOO_LARGE");
+    expect(http.postFile("/api/v1/detect", Images.pngHeader(10_000, 10_000)), 413, "IMAGE_TOO_MANY_PIXELS");
+    Http.Res couple = http.postFile("/api/v1/detect", read(TestData.faces().resolve("groups/deepface_couple.jpg")));
+    assertEquals(200, couple.status(), "a photo over the processing size is processed, not refused: " + couple);
+    assertEquals(2280, couple.json().getInteger("width"), "and reported at its own size");
     expect(http.postRaw("/api/v1/detect", "image/jpeg", new byte[4 << 20]), 413, "BODY_TOO_LARGE");
     expect(http.postFile("/api/v1/identify", Images.blankPng(400, 300)), 422, "NO_FACE");
     expect(http.postFile("/api/v1/subjects/" + someId + "/faces", read(TestData.faces().resolve("groups/faceapi_bbt4.jpg"))), 422, "MULTIPLE_FACES");

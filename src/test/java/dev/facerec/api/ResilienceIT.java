@@ -1,6 +1,7 @@
 package dev.facerec.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.facerec.app.Service;
@@ -42,11 +43,11 @@ class ResilienceIT {
   }
 
   @Test
-  @DisplayName("a full inference queue answers 503 OVERLOADED at once, a stopped database 503 DATABASE_UNAVAILABLE")
+  @DisplayName("a full inference queue answers 503 OVERLOADED at once; with the database stopped reads go on from memory, writes get 503 DATABASE_UNAVAILABLE, and recover")
   void overloadAndDatabaseDown() throws Exception {
     Path models = TestData.modelsDir("yunet-mobilefacenet");
     Path data = Files.createTempDirectory("resilience");
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(data.resolve("external-pg")).setCleanDataDirectory(true).start()) {
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(data.resolve("external-pg")).setCleanDataDirectory(false).start()) {
       String url = "postgres://postgres@127.0.0.1:" + pg.getPort() + "/postgres";
       try (Service service = Service.start(ConfigLoader.load(env(models, data.resolve("node"), url)))) {
         Http http = new Http(service.port(), ADMIN_KEY);
@@ -72,14 +73,41 @@ class ResilienceIT {
         System.out.printf("overload: %d answered, %d refused with OVERLOADED%n", ok, overloaded);
         assertTrue(ok >= 1 && overloaded >= 1, ok + " ok, " + overloaded + " overloaded");
 
-        assertEquals(201, http.postJson("/api/v1/subjects", "{\"name\":\"before\"}").status());
+        Http.Res subject = http.postJson("/api/v1/subjects", "{\"name\":\"before\"}");
+        assertEquals(201, subject.status());
+        String id = subject.json().getString("id");
+        byte[] face = Files.readAllBytes(TestData.lfwIdentities(2).get(3).get(0));
+        assertEquals(201, http.postFile("/api/v1/subjects/" + id + "/faces", face).status());
+        int port = pg.getPort();
         pg.close();
+
+        // Reads go on from memory: the key as last verified, the index, the subject names; writes are refused.
         Http.Res down = http.postJson("/api/v1/subjects", "{\"name\":\"after\"}");
         assertEquals(503, down.status(), down.toString());
         assertEquals("DATABASE_UNAVAILABLE", down.errorCode());
+        assertNotNull(down.header("Retry-After"));
+        Http.Res identified = http.postFile("/api/v1/identify", face);
+        assertEquals(200, identified.status(), identified.toString());
+        JsonObject match = identified.json().getJsonArray("faces").getJsonObject(0);
+        assertEquals("match", match.getString("decision"), match.encode());
+        assertEquals("before", match.getJsonObject("subject").getString("name"));
+        assertEquals(200, http.postRaw("/api/v1/detect", "image/jpeg", face).status());
         Http.Res health = http.get("/api/v1/health/details");
         assertEquals(503, health.status(), health.toString());
         assertTrue(health.body().contains("database"));
+        assertEquals(200, http.anonymous().get("/api/v1/health/ready").status(), "a node without its database still serves reads");
+
+        // The same server comes back on the same port: writes recover without a restart of the node.
+        try (EmbeddedPostgres again = EmbeddedPostgres.builder().setDataDirectory(data.resolve("external-pg"))
+            .setCleanDataDirectory(false).setPort(port).start()) {
+          long until = System.currentTimeMillis() + 30_000;
+          int status = 0;
+          while (System.currentTimeMillis() < until && status != 201) {
+            status = http.postJson("/api/v1/subjects", "{\"name\":\"after\"}").status();
+            Thread.sleep(200);
+          }
+          assertEquals(201, status, "writes recover once the database is back");
+        }
       }
     }
   }

@@ -23,7 +23,9 @@ class ConfigLoaderTest {
     assertEquals(32, c.index().m());
     assertEquals(400, c.index().efConstruction());
     assertEquals(400, c.index().efSearch());
-    assertEquals(1920, c.images().maxDimension());
+    assertEquals(16384, c.images().maxDimension());
+    assertEquals(40_000_000L, c.images().maxPixels());
+    assertEquals(1920, c.images().processingMaxSide());
     assertTrue(c.models().thresholds().isEmpty());
   }
 

@@ -381,12 +381,43 @@ class FacePipelineIT {
   }
 
   @Test
-  @DisplayName("with default limits an oversized upload is refused before decoding")
-  void defaultLimitsRefuseOversizedUploads() {
+  @DisplayName("with default options a 12-megapixel photo is processed (decoded reduced), its faces in the photo's own coordinates")
+  void twelveMegapixelPhotoIsProcessed() {
+    byte[] original = read(TestData.faces().resolve("groups/faceapi_bbt1.jpg"));
+    try (FacePipeline small = FacePipeline.open(manifest, YUNET, modelsDir, PipelineOptions.defaults())) {
+      Detection reference = small.detect(original);
+      int w = (int) Math.ceil(Math.sqrt(12_000_000.0 * reference.width() / reference.height()));
+      int h = (int) Math.ceil((double) w * reference.height() / reference.width());
+      byte[] big = dev.facerec.testing.Images.resizedJpeg(original, w, h);
+      long t0 = System.nanoTime();
+      Detection d = small.detect(big);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      System.out.printf("%dx%d (%.1f MP, %d KiB) detected in %d ms: %d faces%n", w, h, w * (double) h / 1e6, big.length / 1024, ms, d.faces().size());
+      assertTrue(w * (long) h >= 12_000_000L, "12 megapixels at least");
+      assertEquals(w, d.width());
+      assertEquals(h, d.height());
+      assertEquals(reference.faces().size(), d.faces().size(), "the same faces as at the original size");
+      double f = (double) w / reference.width();
+      for (DetectedFace ref : reference.faces()) {
+        DetectedFace best = d.faces().stream().max(Comparator.comparingDouble(x -> x.box().iou(ref.box().scaled((float) f)))).orElseThrow();
+        float iou = best.box().iou(ref.box().scaled((float) f));
+        assertTrue(iou > 0.7, "a face at " + ref.box() + " is found at " + best.box() + " (IoU " + iou + " in the big photo's coordinates)");
+        assertTrue(Math.abs(best.landmarks()[2][0] - ref.landmarks()[2][0] * f) < 0.05 * best.box().width(), "nose in original coordinates");
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("with default limits a 50,000 x 50,000 header is refused before decoding, at once")
+  void bombHeaderIsRefusedBeforeDecoding() {
     try (FacePipeline fp = FacePipeline.open(manifest, YUNET, modelsDir, PipelineOptions.defaults())) {
-      FaceException e = assertThrows(FaceException.class,
-          () -> fp.detect(read(TestData.faces().resolve("groups/deepface_couple.jpg"))));
+      long t0 = System.nanoTime();
+      FaceException e = assertThrows(FaceException.class, () -> fp.detect(dev.facerec.testing.Images.pngHeader(50_000, 50_000)));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
       assertEquals(Failure.IMAGE_TOO_LARGE, e.failure());
+      assertTrue(ms < 200, "refused in " + ms + " ms: nothing was decoded");
+      FaceException pixels = assertThrows(FaceException.class, () -> fp.detect(dev.facerec.testing.Images.pngHeader(10_000, 10_000)));
+      assertEquals(Failure.IMAGE_TOO_MANY_PIXELS, pixels.failure(), "100 MP is over the 40 MP budget");
     }
   }
 }

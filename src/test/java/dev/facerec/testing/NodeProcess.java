@@ -164,6 +164,13 @@ public final class NodeProcess implements AutoCloseable {
     return Files.readString(log);
   }
 
+  /** The log of this process only (the file keeps earlier runs of the same name). */
+  public String logOfThisRun() throws IOException {
+    String all = Files.readString(log);
+    int at = all.lastIndexOf("---- start ");
+    return at < 0 ? all : all.substring(at);
+  }
+
   public int port() {
     return httpPort;
   }
@@ -178,6 +185,45 @@ public final class NodeProcess implements AutoCloseable {
 
   public long pid() {
     return process.pid();
+  }
+
+  /** SIGTERM: the service drains and stops in order (its shutdown hook); does not wait. */
+  public void sigterm() {
+    process.destroy();
+  }
+
+  /** The process's resident set size in KiB (Linux /proc), or -1 once it has exited. */
+  public long rssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone
+    }
+    return -1;
+  }
+
+  /** Heap in use after a full collection, in KiB (jcmd GC.run, then GC.heap_info): what the process retains. */
+  public long heapUsedAfterGcKb() throws IOException, InterruptedException {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    new ProcessBuilder(jcmd, String.valueOf(process.pid()), "GC.run").redirectErrorStream(true).start().waitFor(60, TimeUnit.SECONDS);
+    Process info = new ProcessBuilder(jcmd, String.valueOf(process.pid()), "GC.heap_info").redirectErrorStream(true).start();
+    String out = new String(info.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    info.waitFor(60, TimeUnit.SECONDS);
+    long used = 0;
+    for (String line : out.split("\n")) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(line);
+      if (line.contains("generation") && m.find()) {
+        used += Long.parseLong(m.group(1)); // young and old generations (Serial GC), not metaspace
+      }
+    }
+    if (used == 0) {
+      throw new IOException("no heap figure from jcmd: " + out);
+    }
+    return used;
   }
 
   /** SIGKILL: no shutdown hook, no snapshot, no goodbye to the cluster. */

@@ -42,9 +42,7 @@ final class AdminHandlers {
       throw new FaceException(Failure.INVALID_REQUEST, "'name' must be a string of at most " + MAX_NAME + " characters");
     }
     security.createKey(roles, collection, (String) n, Guards.principal(ctx).id())
-        .onSuccess(k -> ctx.response().setStatusCode(201)
-            .putHeader("Location", "/api/v1/admin/keys/" + k.record().id())
-            .putHeader("Content-Type", "application/json").end(k.toJson().toBuffer()))
+        .onSuccess(k -> SubjectHandlers.created(ctx, "/api/v1/admin/keys/" + k.record().id(), k.toJson()))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
@@ -60,15 +58,13 @@ final class AdminHandlers {
 
   void revokeKey(RoutingContext ctx) {
     security.revoke(keyId(ctx), Guards.principal(ctx).id())
-        .onSuccess(k -> ctx.response().setStatusCode(204).end())
+        .onSuccess(k -> SubjectHandlers.noContent(ctx))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
   void rotateKey(RoutingContext ctx) {
     security.rotate(keyId(ctx), Guards.principal(ctx).id())
-        .onSuccess(k -> ctx.response().setStatusCode(201)
-            .putHeader("Location", "/api/v1/admin/keys/" + k.record().id())
-            .putHeader("Content-Type", "application/json").end(k.toJson().toBuffer()))
+        .onSuccess(k -> SubjectHandlers.created(ctx, "/api/v1/admin/keys/" + k.record().id(), k.toJson()))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 

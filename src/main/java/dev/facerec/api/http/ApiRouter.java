@@ -38,7 +38,8 @@ public final class ApiRouter {
     CollectionHandlers collections = new CollectionHandlers(api);
     DetectSocket socket = new DetectSocket(api);
     Guards guards = new Guards(api.security(), api.config().security().tls().enabled(),
-        ClientAddress.trusting(api.config().api().trustedProxies()), api.state());
+        ClientAddress.trusting(api.config().api().trustedProxies()), api.state(),
+        api.config().api().requestTimeoutMs(), api.config().api().maxBodyBytes());
     Handler<RoutingContext> adminOnly = guards.require(Role.ADMIN, true);
     Handler<RoutingContext> enroll = guards.require(Role.ENROLL, false);
     Handler<RoutingContext> recognize = guards.require(Role.RECOGNIZE, false);
@@ -48,6 +49,10 @@ public final class ApiRouter {
     router.route().method(HttpMethod.HEAD).handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
     router.route().handler(measure(api.metrics()));
     dev.facerec.api.compreface.CompreFaceRoutes.errorStyle(router);
+    router.route().handler(ctx -> {
+      ctx.put(Errors.METRICS, api.metrics());
+      ctx.next();
+    });
     router.route().handler(guards::everyRequest);
     router.route().handler(deadline(vertx, api.config().api().requestTimeoutMs()));
     if (!api.config().api().corsOrigins().isEmpty()) {

@@ -22,6 +22,10 @@ public final class Errors {
   public static final String COMPREFACE_STYLE = "errors.compreface";
   /** The node's {@link dev.facerec.metrics.RecognitionMetrics}: every error answered is counted by code. */
   public static final String METRICS = "errors.metrics";
+  /** Refusals that shed load or mark a dependency away: counted and summarised per interval, not logged one by one. */
+  private static final java.util.Set<Failure> SHED = java.util.EnumSet.of(Failure.OVERLOADED, Failure.RATE_LIMITED,
+      Failure.AUTH_THROTTLED, Failure.WS_CONNECTION_LIMIT, Failure.NODE_UNAVAILABLE, Failure.REQUEST_TIMEOUT,
+      Failure.INFERENCE_TIMEOUT, Failure.DATABASE_UNAVAILABLE, Failure.INDEX_UNAVAILABLE);
 
   private Errors() {}
 
@@ -55,7 +59,11 @@ public final class Errors {
     fail(ctx, t);
   }
 
-  /** Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL (logged). */
+  /**
+   * Answers a failed future: a {@link FaceException} with its code, anything else as INTERNAL. Logging: an
+   * unexpected failure at ERROR once, with the request id and its stack; shed requests are counted (metrics and a
+   * periodic summary line); client errors at DEBUG.
+   */
   public static void fail(RoutingContext ctx, Throwable t) {
     Throwable failure = Failure.fromBus(t);
     AccessLog.withMdc(ctx, () -> failLogged(ctx, failure));
@@ -63,16 +71,25 @@ public final class Errors {
 
   private static void failLogged(RoutingContext ctx, Throwable t) {
     if (t instanceof FaceException fe) {
-      if (fe.failure() == Failure.INTERNAL && fe.getCause() != null) {
-        LOG.error("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage(), fe.getCause());
-      } else if (fe.failure().httpStatus() >= 500) {
-        LOG.warn("requestId={} {}: {}", requestId(ctx), fe.failure(), fe.getMessage());
+      Failure f = fe.failure();
+      if (f == Failure.INTERNAL && fe.getCause() != null) {
+        LOG.error("requestId={} {}: {}", requestId(ctx), f, fe.getMessage(), fe.getCause());
+      } else if (f == Failure.INTERNAL) {
+        LOG.debug("requestId={} INTERNAL from another component (logged there): {}", requestId(ctx), fe.getMessage());
+      } else if (f.httpStatus() >= 500 && !SHED.contains(f)) {
+        LOG.warn("requestId={} {}: {}", requestId(ctx), f, fe.getMessage());
+      } else {
+        LOG.debug("requestId={} {}: {}", requestId(ctx), f, fe.getMessage());
       }
-      send(ctx, fe.failure(), fe.getMessage(), fe.details());
+      if (fe.retryAfterSeconds() > 0 && !ctx.response().headWritten()) {
+        ctx.response().putHeader("Retry-After", String.valueOf(fe.retryAfterSeconds()));
+      }
+      send(ctx, f, fe.getMessage(), fe.details());
     } else if (t instanceof io.vertx.core.json.DecodeException) {
+      LOG.debug("requestId={} MALFORMED_JSON", requestId(ctx));
       send(ctx, Failure.MALFORMED_JSON, "the body is not valid JSON");
     } else if (isDatabaseDown(t)) {
-      LOG.warn("requestId={} database unavailable: {}", requestId(ctx), t.toString());
+      LOG.debug("requestId={} database unavailable: {}", requestId(ctx), t.toString());
       send(ctx, Failure.DATABASE_UNAVAILABLE, "the database cannot be reached");
     } else {
       LOG.error("requestId={} unexpected failure on {} {}", requestId(ctx), ctx.request().method(), ctx.request().path(), t);
@@ -106,6 +123,9 @@ public final class Errors {
     dev.facerec.metrics.RecognitionMetrics metrics = ctx.get(METRICS);
     if (metrics != null) {
       metrics.error(f.name());
+      if (SHED.contains(f)) {
+        metrics.shed(f.name());
+      }
       switch (f) {
         case RATE_LIMITED -> metrics.rateLimited(Guards.principalOrNull(ctx) == null ? "anonymous" : "key");
         case AUTH_THROTTLED -> metrics.rateLimited("auth_backoff");

@@ -28,12 +28,19 @@ public final class Guards {
   private final boolean tls;
   private final ClientAddress clients;
   private final dev.facerec.cluster.NodeState state;
+  private final long requestTimeoutMs;
+  private final long maxBodyBytes;
+  /** Set on a request once it became a WebSocket: the request deadline no longer applies. */
+  public static final String UPGRADED = "upgraded";
 
-  public Guards(Security security, boolean tls, ClientAddress clients, dev.facerec.cluster.NodeState state) {
+  public Guards(Security security, boolean tls, ClientAddress clients, dev.facerec.cluster.NodeState state, long requestTimeoutMs,
+      long maxBodyBytes) {
     this.security = security;
     this.tls = tls;
     this.clients = clients;
     this.state = state;
+    this.requestTimeoutMs = requestTimeoutMs;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   /** Load-balancer probes: never rate limited, answered while draining. */
@@ -69,8 +76,9 @@ public final class Guards {
       state.requestStarted();
       ctx.addEndHandler(v -> state.requestEnded());
     }
+    deadline(ctx);
     if (state.draining() && !probe) {
-      res.putHeader("Retry-After", "1");
+      res.putHeader("Retry-After", "1").putHeader("Connection", "close"); // the client reconnects, to another node
       Errors.send(ctx, Failure.NODE_UNAVAILABLE, "this node is draining; retry on another node");
       return;
     }
@@ -82,6 +90,62 @@ public final class Guards {
       }
     }
     ctx.next();
+  }
+
+  /**
+   * Every request ends: {@code REQUEST_TIMEOUT_MS} after its arrival a request still unanswered (a body that never
+   * finishes, a dependency that never answers) gets 503 REQUEST_TIMEOUT with Retry-After. When its body was not
+   * read to the end the connection is closed after the answer, so the next request on it cannot be taken for
+   * the rest of this one.
+   */
+  private void deadline(RoutingContext ctx) {
+    String id = Errors.requestId(ctx);
+    long deadline = dev.facerec.bus.Deadlines.start(id, requestTimeoutMs);
+    long timer = ctx.vertx().setTimer(requestTimeoutMs, t -> {
+      HttpServerResponse res = ctx.response();
+      if (Boolean.TRUE.equals(ctx.get(UPGRADED)) || res.ended() || res.closed()) {
+        return;
+      }
+      if (!ctx.request().isEnded() && ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+        res.putHeader("Connection", "close");
+        res.endHandler(v -> ctx.request().connection().close());
+      }
+      Errors.send(ctx, Failure.REQUEST_TIMEOUT, "the request was not answered within " + requestTimeoutMs + " ms; retry later");
+    });
+    ctx.addEndHandler(v -> {
+      ctx.vertx().cancelTimer(timer);
+      dev.facerec.bus.Deadlines.end(id, deadline);
+      discardUnreadBody(ctx);
+    });
+  }
+
+  /**
+   * A request answered before its body was read (a subject not found while the upload waits, a credential
+   * refused) must not leave the body paused: on a kept-alive HTTP/1.1 connection the next request sits behind
+   * it, and once the paused bytes pass the read buffer the connection stops reading and that next request never
+   * ends. The rest is read and dropped, up to {@code MAX_BODY_BYTES}; beyond, the connection is closed.
+   */
+  private void discardUnreadBody(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    String length = req.getHeader("Content-Length");
+    boolean body = length != null ? !length.trim().equals("0") : req.getHeader("Transfer-Encoding") != null;
+    if (!body || Boolean.TRUE.equals(ctx.get(UPGRADED)) || req.isEnded()) {
+      return; // nothing to read (a GET, a WebSocket upgrade refused by its guard), or all read
+    }
+    long[] dropped = {0};
+    try {
+      req.handler(chunk -> {
+        dropped[0] += chunk.length();
+        if (dropped[0] > maxBodyBytes && req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+          req.connection().close();
+        }
+      });
+      req.exceptionHandler(t -> { });
+      req.endHandler(null);
+      req.resume();
+    } catch (IllegalStateException ended) {
+      // ended meanwhile: nothing left to read
+    }
   }
 
   /** A route for {@code role} (null: any role). {@code unscopedOnly}: keys limited to one collection are refused. */

@@ -37,7 +37,10 @@ public final class ImageUpload {
       }
     }
     if (type.startsWith("multipart/form-data")) {
-      return multipart(req, maxBytes, fields);
+      // The whole body is read first (it is kept in memory anyway), then parsed here, where every parser failure
+      // is ours to answer: Vert.x's own incremental decoder can lose a parser exception thrown while a paused body
+      // is resumed, and the request then never ends.
+      return body(req, maxBytes).compose(body -> Multipart.files(req.getHeader("Content-Type"), body, maxBytes, fields));
     }
     if (type.isEmpty()) {
       return Future.failedFuture(new FaceException(Failure.MISSING_IMAGE,
@@ -51,10 +54,28 @@ public final class ImageUpload {
       return Future.failedFuture(new FaceException(Failure.MISSING_IMAGE,
           "this operation takes " + fields.length + " images: send multipart/form-data fields " + String.join(", ", fields)));
     }
-    Promise<Map<String, byte[]>> promise = Promise.promise();
+    return body(req, maxBytes).compose(body -> {
+      if (body.length() == 0) {
+        return Future.failedFuture(new FaceException(Failure.MISSING_IMAGE, "the request body is empty"));
+      }
+      Map<String, byte[]> out = new HashMap<>();
+      out.put(fields[0], body.getBytes());
+      return Future.succeededFuture(out);
+    });
+  }
+
+  /** The whole body, refused as soon as it passes {@code maxBytes}. */
+  private static Future<Buffer> body(HttpServerRequest req, long maxBytes) {
+    if (req.isEnded()) {
+      return Future.failedFuture(new FaceException(Failure.MISSING_IMAGE, "the request body was already read"));
+    }
+    Promise<Buffer> promise = Promise.promise();
     Buffer buf = Buffer.buffer();
     long[] total = {0};
     req.handler(chunk -> {
+      if (total[0] > maxBytes) {
+        return; // already refused
+      }
       total[0] += chunk.length();
       if (total[0] > maxBytes) {
         tooLarge(req, maxBytes).onFailure(promise::tryFail);
@@ -63,51 +84,7 @@ public final class ImageUpload {
       buf.appendBuffer(chunk);
     });
     req.exceptionHandler(promise::tryFail);
-    req.endHandler(v -> {
-      if (buf.length() == 0) {
-        promise.tryFail(new FaceException(Failure.MISSING_IMAGE, "the request body is empty"));
-      } else {
-        Map<String, byte[]> out = new HashMap<>();
-        out.put(fields[0], buf.getBytes());
-        promise.tryComplete(out);
-      }
-    });
-    req.resume();
-    return promise.future();
-  }
-
-  private static Future<Map<String, byte[]>> multipart(HttpServerRequest req, long maxBytes, String... fields) {
-    Promise<Map<String, byte[]>> promise = Promise.promise();
-    Map<String, Buffer> parts = new HashMap<>();
-    long[] total = {0};
-    req.setExpectMultipart(true);
-    req.uploadHandler(upload -> {
-      Buffer buf = Buffer.buffer();
-      upload.handler(chunk -> {
-        total[0] += chunk.length();
-        if (total[0] > maxBytes) {
-          if (total[0] - chunk.length() <= maxBytes) { // once, when the limit is first passed
-            tooLarge(req, maxBytes).onFailure(promise::tryFail);
-          }
-          return;
-        }
-        buf.appendBuffer(chunk);
-      });
-      upload.endHandler(v -> parts.put(upload.name(), buf));
-    });
-    req.exceptionHandler(promise::tryFail);
-    req.endHandler(v -> {
-      Map<String, byte[]> out = new HashMap<>();
-      for (String f : fields) {
-        Buffer b = parts.get(f);
-        if (b == null || b.length() == 0) {
-          promise.tryFail(new FaceException(Failure.MISSING_IMAGE, "multipart field '" + f + "' with an image is missing"));
-          return;
-        }
-        out.put(f, b.getBytes());
-      }
-      promise.tryComplete(out);
-    });
+    req.endHandler(v -> promise.tryComplete(buf));
     req.resume();
     return promise.future();
   }

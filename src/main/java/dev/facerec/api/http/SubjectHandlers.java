@@ -28,9 +28,7 @@ final class SubjectHandlers {
     String collection = Guards.collection(ctx, stringField(body, "collection"));
     JsonObject metadata = metadata(body.getValue("metadata"));
     store.createSubject(collection, name, metadata)
-        .onSuccess(s -> ctx.response().setStatusCode(201)
-            .putHeader("Location", "/api/v1/subjects/" + s.id())
-            .putHeader("Content-Type", "application/json").end(s.toJson().toBuffer()))
+        .onSuccess(s -> created(ctx, "/api/v1/subjects/" + s.id(), s.toJson()))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
@@ -70,7 +68,7 @@ final class SubjectHandlers {
     store.getSubject(id).map(s -> Guards.visible(ctx, s))
         .compose(s -> api.recognition().deleteSubject(s).compose(faces -> audit(ctx, "subject.delete", id.toString(), new JsonObject()
             .put("collection", s.collection()).put("faces", faces))))
-        .onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onSuccess(v -> noContent(ctx))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
@@ -84,9 +82,7 @@ final class SubjectHandlers {
             .compose(images -> api.recognition().enroll(subject, images.get("file"), allowDuplicate, requestId)))
         .onSuccess(body -> {
           api.metrics().enrollment("enrolled");
-          ctx.response().setStatusCode(201)
-              .putHeader("Location", "/api/v1/subjects/" + id + "/faces/" + body.getString("id"))
-              .putHeader("Content-Type", "application/json").end(body.toBuffer());
+          created(ctx, "/api/v1/subjects/" + id + "/faces/" + body.getString("id"), body);
         })
         .onFailure(t -> {
           api.metrics().enrollment(t instanceof FaceException fe ? fe.failure().name() : Failure.INTERNAL.name());
@@ -122,7 +118,7 @@ final class SubjectHandlers {
         .compose(s -> api.recognition().deleteFace(s, faceId)
             .compose(v -> audit(ctx, "face.delete", faceId.toString(), new JsonObject()
                 .put("subjectId", id.toString()).put("collection", s.collection()))))
-        .onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onSuccess(v -> noContent(ctx))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
@@ -184,7 +180,27 @@ final class SubjectHandlers {
     return o;
   }
 
+  /** Answers unless the request was answered already (REQUEST_TIMEOUT, a closed connection): then the result is dropped. */
   static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+    if (open(ctx)) {
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+    }
+  }
+
+  static void created(RoutingContext ctx, String location, JsonObject body) {
+    if (open(ctx)) {
+      ctx.response().putHeader("Location", location);
+      json(ctx, 201, body);
+    }
+  }
+
+  static void noContent(RoutingContext ctx) {
+    if (open(ctx)) {
+      ctx.response().setStatusCode(204).end();
+    }
+  }
+
+  private static boolean open(RoutingContext ctx) {
+    return !ctx.response().ended() && !ctx.response().closed();
   }
 }

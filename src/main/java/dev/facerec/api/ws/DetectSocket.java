@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * processed; further frames are dropped at once and the reply says so, so a fast sender cannot make the
  * server queue without bound. Frames over {@code WS_MAX_FRAME_BYTES} are answered WS_FRAME_TOO_LARGE (the
  * server closes the connection, status 1009, beyond twice that). Each credential may hold
- * {@code WS_MAX_CONNECTIONS_PER_KEY} sockets; a revoked or expired credential's sockets are closed (1008).
+ * {@code WS_MAX_CONNECTIONS_PER_KEY} sockets; a revoked or expired credential's sockets are closed (1008). A
+ * client that does not read its replies is not read from either, so it cannot grow the server's memory; a
+ * draining node answers the frames in flight, then closes each socket with 1001.
  */
 public final class DetectSocket {
   private static final Logger LOG = LoggerFactory.getLogger(DetectSocket.class);
@@ -52,12 +54,13 @@ public final class DetectSocket {
           + api.config().websocket().maxConnectionsPerKey() + " open WebSockets");
       return;
     }
+    ctx.put(Guards.UPGRADED, true); // a socket lives on past REQUEST_TIMEOUT_MS
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
           socket.set(ws);
-          ws.closeHandler(v -> security.closedSocket(principal, close));
           if (security.revokedHere(principal.keyId())) {
             close.run(); // revoked while the upgrade was under way
+            security.closedSocket(principal, close);
             return;
           }
           if (principal.expiresAtEpochSeconds() > 0) {
@@ -65,7 +68,7 @@ public final class DetectSocket {
             long timer = ctx.vertx().setTimer(ms, id -> close.run());
             ws.endHandler(v -> ctx.vertx().cancelTimer(timer));
           }
-          serve(ws, requestId);
+          serve(ws, requestId, () -> security.closedSocket(principal, close));
         })
         .onFailure(t -> {
           security.closedSocket(principal, close);
@@ -75,18 +78,44 @@ public final class DetectSocket {
         });
   }
 
-  private void serve(ServerWebSocket ws, String connectionId) {
+  /** WebSocket close status 1001: the server is going away (draining, shutting down). */
+  static final short GOING_AWAY = 1001;
+
+  private void serve(ServerWebSocket ws, String connectionId, Runnable onClosed) {
     int maxInFlight = api.config().websocket().maxInFlight();
     AtomicInteger inFlight = new AtomicInteger();
     AtomicLong seq = new AtomicLong();
-    ws.binaryMessageHandler(frame -> onFrame(ws, frame, seq.incrementAndGet(), inFlight, maxInFlight, connectionId));
+    // Draining: frames already taken are answered, then the socket gets a close frame (1001); clients reconnect elsewhere.
+    Runnable closeWhenIdle = () -> {
+      if (inFlight.get() == 0 && !ws.isClosed()) {
+        ws.close(GOING_AWAY, "server shutting down");
+      }
+    };
+    Runnable removeHook = api.state().onDrain(closeWhenIdle);
+    // A client that does not read its replies: once they fill the write queue, this socket is not read from
+    // until they drain, so the client's frames wait in its own TCP buffers, not in this server's memory.
+    ws.drainHandler(v -> ws.resume());
+    ws.closeHandler(v -> {
+      removeHook.run();
+      onClosed.run();
+    });
+    ws.binaryMessageHandler(frame -> {
+      if (api.state().draining()) {
+        write(ws, new JsonObject().put("seq", seq.incrementAndGet()).put("dropped", true).put("error", new JsonObject()
+            .put("code", Failure.NODE_UNAVAILABLE.name()).put("message", "this node is shutting down; reconnect")));
+        closeWhenIdle.run();
+        return;
+      }
+      onFrame(ws, frame, seq.incrementAndGet(), inFlight, maxInFlight, connectionId, closeWhenIdle);
+    });
     ws.textMessageHandler(text -> ws.writeTextMessage(new JsonObject()
         .put("error", new JsonObject().put("code", Failure.INVALID_REQUEST.name()).put("message", "send images as binary messages"))
         .encode()));
     ws.exceptionHandler(t -> LOG.debug("ws {} error: {}", connectionId, t.toString()));
   }
 
-  private void onFrame(ServerWebSocket ws, Buffer frame, long seq, AtomicInteger inFlight, int maxInFlight, String connectionId) {
+  private void onFrame(ServerWebSocket ws, Buffer frame, long seq, AtomicInteger inFlight, int maxInFlight, String connectionId,
+      Runnable closeWhenIdle) {
     int maxBytes = api.config().websocket().maxFrameBytes();
     if (frame.length() > maxBytes) {
       write(ws, new JsonObject().put("seq", seq).put("dropped", true)
@@ -96,6 +125,7 @@ public final class DetectSocket {
     }
     if (inFlight.incrementAndGet() > maxInFlight) {
       inFlight.decrementAndGet();
+      api.metrics().shed(Failure.WS_TOO_MANY_IN_FLIGHT.name());
       write(ws, new JsonObject().put("seq", seq).put("dropped", true)
           .put("error", new JsonObject().put("code", Failure.WS_TOO_MANY_IN_FLIGHT.name())
               .put("message", "more than " + maxInFlight + " frames in flight on this connection; frame dropped")));
@@ -116,12 +146,18 @@ public final class DetectSocket {
           }
           reply.put("millis", Math.round((System.nanoTime() - t0) / 1e4) / 100.0);
           write(ws, reply);
+          if (api.state().draining()) {
+            closeWhenIdle.run();
+          }
         });
   }
 
   private static void write(ServerWebSocket ws, JsonObject msg) {
     if (!ws.isClosed()) {
       ws.writeTextMessage(msg.encode());
+      if (ws.writeQueueFull()) {
+        ws.pause();
+      }
     }
   }
 }
