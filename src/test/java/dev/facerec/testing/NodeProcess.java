@@ -29,19 +29,34 @@ public final class NodeProcess implements AutoCloseable {
     this.log = Path.of("target", "cluster-it", name + ".log");
   }
 
+  /**
+   * A free port below the kernel's ephemeral range (32768 and up on Linux): a port from that range can be handed
+   * to some outgoing connection before the node binds it ("Address already in use" under load).
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 200; i++) {
+      int p = r.nextInt(20_000, 32_000);
+      if (!TAKEN.add(p)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(p)) {
+        return p;
+      } catch (IOException busy) {
+        // try another
+      }
     }
+    throw new IllegalStateException("no free port in 20000-32000");
   }
+
+  /** Ports handed out by this JVM: never twice. */
+  private static final java.util.Set<Integer> TAKEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** A free port whose companion {@code port + offset} is free too (the index grid listens at CLUSTER_PORT + 200). */
   public static int freePortPair(int offset) {
     for (int i = 0; i < 50; i++) {
       int p = freePort();
-      if (p + offset < 65536) {
+      if (p + offset < 32_768 && TAKEN.add(p + offset)) {
         try (ServerSocket s = new ServerSocket(p + offset)) {
           return p;
         } catch (IOException taken) {
