@@ -235,24 +235,17 @@ public final class IndexVerticle extends VerticleBase {
 
   private void buildShard(String key) {
     long t0 = System.nanoTime();
-    String collection = collectionOf(key);
-    store.consistentEmbeddings(collection, shardOf(key), replica.counts().get(collection))
-        .compose(c -> vertx.executeBlocking(() -> {
-          HnswShard s = new HnswShard(key, modelId, dimension, params);
-          s.addAll(c.embeddings().stream().map(r -> new IndexedFace(r.faceId(), r.subjectId(), r.vector())).toList());
-          return s;
-        }, false).compose(s -> {
-          long[] sum = {Replica.checksumOf(s)};
-          return replayOnto(s, c.seq(), sum).map(done -> {
-            if (assigned(key) && replica.shard(key) == null) {
-              replica.put(key, done, sum[0]);
-              replica.markDirty(key);
-              LOG.info("index {}: replica built, {} faces, at change {} in {} ms", key, done.size(), replica.applied(),
-                  (System.nanoTime() - t0) / 1_000_000);
-            }
-            return null;
-          });
-        }))
+    long[] sum = new long[1];
+    fromDatabase(key, sum)
+        .map(done -> {
+          if (assigned(key) && replica.shard(key) == null) {
+            replica.put(key, done, sum[0]);
+            replica.markDirty(key);
+            LOG.info("index {}: replica built, {} faces, at change {} in {} ms", key, done.size(), replica.applied(),
+                (System.nanoTime() - t0) / 1_000_000);
+          }
+          return null;
+        })
         .onComplete(ar -> {
           building.remove(key);
           if (ar.failed()) {
@@ -415,25 +408,30 @@ public final class IndexVerticle extends VerticleBase {
   }
 
   private Future<Integer> rebuildOne(String key) {
+    long[] sum = new long[1];
+    return fromDatabase(key, sum).map(shard -> {
+      replica.put(key, shard, sum[0]);
+      replica.markDirty(key);
+      saveSnapshots();
+      LOG.info("index {}: rebuilt on admin command, {} faces, at change {}", key, shard.size(), replica.applied());
+      return shard.size();
+    });
+  }
+
+  /**
+   * A new graph of shard {@code key}: its faces read in one consistent snapshot of PostgreSQL, built on another
+   * thread while the current graph keeps serving, then brought level with this replica from the change log.
+   * Its checksum is left in {@code sum[0]}.
+   */
+  private Future<HnswShard> fromDatabase(String key, long[] sum) {
     String collection = collectionOf(key);
     return store.consistentEmbeddings(collection, shardOf(key), replica.counts().get(collection))
         .compose(c -> vertx.executeBlocking(() -> {
           HnswShard shard = new HnswShard(key, modelId, dimension, params);
           shard.addAll(c.embeddings().stream().map(r -> new IndexedFace(r.faceId(), r.subjectId(), r.vector())).toList());
+          sum[0] = Replica.checksumOf(shard);
           return shard;
-        }, false).compose(shard -> {
-          long[] sum = {Replica.checksumOf(shard)};
-          return replayOnto(shard, c.seq(), sum).map(s -> {
-            replica.put(key, s, sum[0]);
-            return s;
-          });
-        }))
-        .map(shard -> {
-          replica.markDirty(key);
-          saveSnapshots();
-          LOG.info("index {}: rebuilt on admin command, {} faces, at change {}", key, shard.size(), replica.applied());
-          return shard.size();
-        });
+        }, false).compose(shard -> replayOnto(shard, c.seq(), sum)));
   }
 
   /** Applies the shard's changes in (from, replica position] to a new graph, until it is level with the replica. */

@@ -46,19 +46,9 @@ public final class ClusterBench {
     Map<String, NodeProcess> nodes = new java.util.LinkedHashMap<>();
     Map<String, Map<String, String>> envs = new HashMap<>();
     for (String n : names) {
-      Map<String, String> env = TestNode.env(profile, models, root.resolve(n), schema, KEY);
-      env.put("API_PORT", String.valueOf(NodeProcess.freePort()));
-      env.put("CLUSTER_ENABLED", "true");
-      env.put("CLUSTER_MEMBERS", members);
-      env.put("CLUSTER_HOST", "127.0.0.1");
-      env.put("CLUSTER_PORT", String.valueOf(hz.get(n)));
-      env.put("CLUSTER_BUS_PORT", String.valueOf(NodeProcess.freePort()));
-      env.put("NODE_NAME", n);
+      Map<String, String> env = TestNode.clusterEnv(profile, models, root.resolve(n), schema, KEY, n, members, hz.get(n));
       env.put("INDEX_SNAPSHOT_INTERVAL_S", "5");
       env.put("LOG_LEVEL", "WARN");
-      for (String role : List.of("ADMIN", "ENROLL", "RECOGNIZE", "DETECT")) {
-        env.put("RATE_LIMIT_" + role, "1000000");
-      }
       envs.put(n, env);
     }
     Process nginx = null;

@@ -60,20 +60,14 @@ class ClusterIT {
   final List<List<Path>> spare = new ArrayList<>();
 
   Map<String, String> env(String name, String roles) {
-    Map<String, String> env = TestNode.env(PROFILE, models, root.resolve(name), schema, KEY);
-    env.put("API_PORT", String.valueOf(nodes.containsKey(name) ? nodes.get(name).port() : NodeProcess.freePort()));
-    env.put("CLUSTER_ENABLED", "true");
-    env.put("CLUSTER_MEMBERS", members);
-    env.put("CLUSTER_HOST", "127.0.0.1");
-    env.put("CLUSTER_PORT", String.valueOf(hzPorts.computeIfAbsent(name, n -> NodeProcess.freePortPair(200))));
-    env.put("CLUSTER_BUS_PORT", String.valueOf(NodeProcess.freePort()));
-    env.put("NODE_NAME", name);
+    Map<String, String> env = TestNode.clusterEnv(PROFILE, models, root.resolve(name), schema, KEY, name, members,
+        hzPorts.computeIfAbsent(name, n -> NodeProcess.freePortPair(200)));
+    if (nodes.containsKey(name)) {
+      env.put("API_PORT", String.valueOf(nodes.get(name).port())); // a restarted node keeps its address
+    }
     env.put("NODE_ROLES", roles);
     env.put("INDEX_SNAPSHOT_INTERVAL_S", "1");
     env.put("MAX_BODY_BYTES", String.valueOf(3 << 20));
-    for (String role : List.of("ADMIN", "ENROLL", "RECOGNIZE", "DETECT")) {
-      env.put("RATE_LIMIT_" + role, "1000000");
-    }
     return env;
   }
 

@@ -76,23 +76,13 @@ class ShardedClusterIT {
     String members = String.join(",", hz.values().stream().map(p -> "127.0.0.1:" + p).toList());
     int outbound = NodeProcess.freePortPair(50);
     for (String n : List.of("s1", "s2", "s3")) {
-      Map<String, String> env = TestNode.env(PROFILE, models, root.resolve(n), schema, KEY);
-      env.put("API_PORT", String.valueOf(NodeProcess.freePort()));
-      env.put("CLUSTER_ENABLED", "true");
-      env.put("CLUSTER_MEMBERS", members);
-      env.put("CLUSTER_HOST", "127.0.0.1");
-      env.put("CLUSTER_PORT", String.valueOf(hz.get(n)));
-      env.put("CLUSTER_BUS_PORT", String.valueOf(NodeProcess.freePort()));
-      env.put("NODE_NAME", n);
+      Map<String, String> env = TestNode.clusterEnv(PROFILE, models, root.resolve(n), schema, KEY, n, members, hz.get(n));
       env.put("INDEX_SHARDS", "6");
       env.put("INDEX_REPLICAS", "2");
       env.put("CLUSTER_MIN_MEMBERS", "2");
       env.put("INDEX_SNAPSHOT_INTERVAL_S", "2");
       if (n.equals("s3")) {
         env.put("CLUSTER_OUTBOUND_PORTS", outbound + "-" + (outbound + 49)); // so that the partition can cut its connections
-      }
-      for (String role : List.of("ADMIN", "ENROLL", "RECOGNIZE", "DETECT")) {
-        env.put("RATE_LIMIT_" + role, "1000000");
       }
       envs.put(n, env);
     }

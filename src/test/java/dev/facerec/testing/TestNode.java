@@ -36,6 +36,26 @@ public final class TestNode {
     return env;
   }
 
+  /**
+   * A clustered node of a test or benchmark on 127.0.0.1: free HTTP and event-bus ports, the given Hazelcast port
+   * and member list, and rate limits out of the way (they are tested on their own).
+   */
+  public static Map<String, String> clusterEnv(String profile, Path modelsDir, Path dataDir, String schema, String adminKey,
+      String name, String members, int clusterPort) {
+    Map<String, String> env = env(profile, modelsDir, dataDir, schema, adminKey);
+    env.put("API_PORT", String.valueOf(NodeProcess.freePort()));
+    env.put("CLUSTER_ENABLED", "true");
+    env.put("CLUSTER_MEMBERS", members);
+    env.put("CLUSTER_HOST", "127.0.0.1");
+    env.put("CLUSTER_PORT", String.valueOf(clusterPort));
+    env.put("CLUSTER_BUS_PORT", String.valueOf(NodeProcess.freePort()));
+    env.put("NODE_NAME", name);
+    for (String role : java.util.List.of("ADMIN", "ENROLL", "RECOGNIZE", "DETECT")) {
+      env.put("RATE_LIMIT_" + role, "1000000");
+    }
+    return env;
+  }
+
   public static void dropSchema(String schema) {
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + PG, "postgres", "")) {
       c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
