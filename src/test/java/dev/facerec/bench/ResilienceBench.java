@@ -38,7 +38,7 @@ public final class ResilienceBench {
     env.put("API_PORT", String.valueOf(port));
     env.put("INFERENCE_WORKERS", "2");
     env.put("INFERENCE_QUEUE_SIZE", "64");
-    env.put("RATE_LIMIT_ADMIN", "100000000");
+    env.put("RATE_LIMIT_ADMIN", "1000000");
     env.put("DUPLICATE_CHECK", "false");
     try (NodeProcess node = new NodeProcess("resilience-bench", env, port).start()) {
       node.awaitReady(Duration.ofSeconds(180));
