@@ -3,14 +3,15 @@ package dev.facerec.app;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies LOG_LEVEL and LOG_FORMAT once the configuration is validated. {@code json} writes one JSON object
- * per line (timestamp, level, logger, thread, message) for log aggregation.
+ * Applies LOG_LEVEL, LOG_FORMAT and ACCESS_LOG once the configuration is validated. {@code json} writes one JSON
+ * object per line with the field names log pipelines expect (logstash-logback-encoder): {@code @timestamp}
+ * (ISO-8601), {@code level}, {@code logger_name}, {@code thread_name}, {@code message}, and the MDC's
+ * {@code request_id}, {@code trace_id}, {@code key_id}.
  */
 final class Logging {
   private Logging() {}
@@ -30,6 +31,13 @@ final class Logging {
     });
   }
 
+  static void configure(String level, String format, boolean accessLog) {
+    configure(level, format);
+    if (LoggerFactory.getLogger(dev.facerec.api.http.AccessLog.LOGGER) instanceof Logger access) {
+      access.setLevel(accessLog ? Level.INFO : Level.OFF);
+    }
+  }
+
   static void configure(String level, String format) {
     if (!(LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof Logger root)) {
       return;
@@ -37,13 +45,10 @@ final class Logging {
     root.setLevel(Level.toLevel(level, Level.INFO));
     if ("json".equals(format) && root.getAppender("TEXT") instanceof ConsoleAppender<ILoggingEvent> console) {
       LoggerContext context = root.getLoggerContext();
-      JsonEncoder json = new JsonEncoder();
+      net.logstash.logback.encoder.LogstashEncoder json = new net.logstash.logback.encoder.LogstashEncoder();
       json.setContext(context);
-      json.setWithFormattedMessage(true);
-      json.setWithMessage(false);
-      json.setWithArguments(false);
-      json.setWithContext(false);
-      json.setWithSequenceNumber(false);
+      json.setIncludeContext(false);
+      json.setTimestampPattern("[ISO_OFFSET_DATE_TIME]");
       json.start();
       console.stop();
       console.setEncoder(json);

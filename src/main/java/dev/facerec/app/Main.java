@@ -86,10 +86,16 @@ public final class Main {
     try {
       config = ConfigLoader.load();
     } catch (ConfigException e) {
-      err.println(e.getMessage());
+      if ("json".equalsIgnoreCase(String.valueOf(System.getenv("LOG_FORMAT")).trim())) {
+        // the same format as every other line, so a log pipeline sees why the node did not start
+        Logging.configure("INFO", "json");
+        org.slf4j.LoggerFactory.getLogger(Main.class).error(e.getMessage());
+      } else {
+        err.println(e.getMessage());
+      }
       return 2;
     }
-    Logging.configure(config.logLevel(), config.logFormat());
+    Logging.configure(config.logLevel(), config.logFormat(), config.accessLog());
     NativeStderr.route(); // libjpeg/libpng complaints about bad uploads go through the logger (DEBUG), not raw to stderr
     try {
       Service service = Service.start(config);

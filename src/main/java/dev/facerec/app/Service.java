@@ -10,6 +10,8 @@ import dev.facerec.cluster.NodeRole;
 import dev.facerec.cluster.NodeState;
 import dev.facerec.config.AppConfig;
 import dev.facerec.index.IndexClient;
+import dev.facerec.index.IndexGrid;
+import dev.facerec.index.Placement;
 import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexVerticle;
 import dev.facerec.metrics.RecognitionMetrics;
@@ -70,6 +72,7 @@ public final class Service implements AutoCloseable {
   private Membership membership;
   private final NodeState state = new NodeState();
   private InferenceGateVerticle gate;
+  private dev.facerec.index.Placement placement;
   private volatile boolean dbReachable = true;
   private DatabaseGuard dbGuard;
   private volatile Runnable onDrained = () -> {};
@@ -128,6 +131,7 @@ public final class Service implements AutoCloseable {
 
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RecognitionMetrics metrics = new RecognitionMetrics(registry);
+    dev.facerec.metrics.ProcessMetrics.bind(registry, profile.id());
     VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     String name = cluster.nodeName();
@@ -162,7 +166,7 @@ public final class Service implements AutoCloseable {
       // Every statement goes through the circuit breaker and bounded retries (store/DatabaseGuard).
       dbGuard = new DatabaseGuard(vertx, config.database().breakerOpenSeconds(), config.database().retryAttempts());
       pool = new GuardedPool(database.createPool(vertx), dbGuard);
-      store = new GalleryStore(pool);
+      store = new GalleryStore(pool, config.index().shards());
       GalleryStore db = store;
       // Not a readiness check: once started, a node without its database still serves reads from memory.
       vertx.setPeriodic(2000, id -> db.ping().onComplete(ar -> dbReachable = ar.succeeded()));
@@ -199,7 +203,7 @@ public final class Service implements AutoCloseable {
           config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(),
           false, config.images().processingMaxSide());
       int workers = config.inference().workers();
-      String workersId = await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions),
+      String workersId = await(vertx.deployVerticle(() -> new InferenceVerticle(manifest, profile.id(), models.dir(), pipelineOptions, metrics),
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers)));
       gate = new InferenceGateVerticle(membership.selfId(), name, workers + config.inference().queueSize(), state, metrics);
       stopOrder.add(0, new String[] {"inference", await(vertx.deployVerticle(gate)), workersId});
@@ -209,7 +213,13 @@ public final class Service implements AutoCloseable {
 
     if (indexRole) {
       IndexParams params = new IndexParams(config.index().m(), config.index().efConstruction(), config.index().efSearch());
-      IndexVerticle index = new IndexVerticle(membership.selfId(), params, config.index().snapshotIntervalSeconds(),
+      // In a cluster the index nodes form a grid of their own, whose partition table places the shards.
+      placement = cluster.enabled()
+          ? IndexGrid.start(cluster, config.index().gridPortOffset(), membership.selfId(), config.index().replicas())
+          : Placement.alone(membership.selfId());
+      IndexVerticle index = new IndexVerticle(membership.selfId(), name, placement,
+          () -> membership.withRole(NodeRole.INDEX).stream().map(dev.facerec.cluster.Member::id).collect(java.util.stream.Collectors.toSet()),
+          params, config.index().snapshotIntervalSeconds(),
           config.index().changeLogRetention(), store, config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension());
       state.check("index", index::notReadyReason);
       metrics.gauge(RecognitionMetrics.INDEX_APPLIED_SEQ, index::appliedSeq);
@@ -217,11 +227,19 @@ public final class Service implements AutoCloseable {
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))});
     }
 
-    IndexClient indexClient = new IndexClient(vertx, membership, config.index().ackTimeoutMs());
+    GalleryStore shardsFrom = store;
+    IndexClient indexClient = new IndexClient(vertx, membership, config.index().ackTimeoutMs(), config.index().hedgeMs(), cluster.minMembers(),
+        c -> shardsFrom == null ? Future.succeededFuture(null) : shardsFrom.collectionShards().map(m -> m.get(c)));
+    if (indexRole) {
+      dev.facerec.metrics.ProcessMetrics.indexSizes(vertx, registry, indexClient, membership.selfId());
+    }
     InferenceClient inferenceClient = new InferenceClient(vertx, membership, config.inference().timeoutMs(), metrics);
     Recognition recognition = store == null ? null : new Recognition(store, inferenceClient, indexClient, metrics,
         new Recognition.Settings(profile.id(), recognizer.id(), threshold, identifyThreshold, config.enrollment().gate(),
             config.enrollment().duplicateCheck()));
+    int minMembers = cluster.minMembers();
+    state.check("quorum", () -> membership.members().size() >= minMembers ? null
+        : "cut off from the cluster majority: " + membership.members().size() + " of at least " + minMembers + " members in view");
     if (api) {
       // An api node can serve only while the cluster holds inference and index nodes.
       state.check("cluster", () -> membership.withRole(NodeRole.INFERENCE).isEmpty() ? "no inference node in the cluster"
@@ -394,6 +412,10 @@ public final class Service implements AutoCloseable {
       }
       LOG.info("shutdown: left the cluster, event bus and database pool closed in {} ms", System.currentTimeMillis() - t);
       vertx = null;
+    }
+    if (placement != null) {
+      placement.close();
+      placement = null;
     }
     if (database != null) {
       database.close();

@@ -45,6 +45,12 @@ public final class Addresses {
   /** Operator command: JSON {@code {"node"}} (id or name) → JSON: that node drains and leaves. */
   public static final String ADMIN_NODE_DRAIN = "faces.admin.node.drain";
 
+  /**
+   * Published by every index node each second and on change: JSON {@code {"node", "appliedSeq", "counts",
+   * "ready", "placement"}}, the shards it holds ready and where the placement puts each shard.
+   */
+  public static final String INDEX_SHARDS = "faces.index.shards";
+
   /** Published JSON {@code {"keyId"}} once an API key is revoked; every node drops it and closes its WebSockets. */
   public static final String SECURITY_KEY_REVOKED = "faces.security.key.revoked";
 

@@ -14,6 +14,7 @@ public enum Failure {
   MALFORMED_MULTIPART(400, "The multipart body cannot be parsed: no boundary, another boundary than declared, or parts cut short."),
   UNAUTHENTICATED(401, "Credentials are missing or invalid."),
   FORBIDDEN(403, "The credentials do not allow this operation: a role is missing or the collection is another one."),
+  CORS_ORIGIN_REFUSED(403, "The request's Origin is not one of CORS_ORIGINS."),
   NOT_FOUND(404, "No such route."),
   SUBJECT_NOT_FOUND(404, "No subject with this id."),
   FACE_NOT_FOUND(404, "No face with this id for this subject."),
@@ -22,6 +23,7 @@ public enum Failure {
   METHOD_NOT_ALLOWED(405, "The route does not accept this method."),
   DUPLICATE_IDENTITY(409, "The face already matches another subject of the collection."),
   MODEL_MISMATCH(409, "The collection's embeddings were made by another recognizer."),
+  SUBJECT_EXISTS(409, "A subject with this name already exists in the collection (the CompreFace-compatible API addresses subjects by name)."),
   IMAGE_TOO_LARGE(413, "The image's width or height is over MAX_IMAGE_DIMENSION."),
   IMAGE_TOO_MANY_PIXELS(413, "The image's width x height is over MAX_IMAGE_PIXELS (read from the header)."),
   BODY_TOO_LARGE(413, "The request body is over MAX_BODY_BYTES."),
@@ -45,7 +47,7 @@ public enum Failure {
   INFERENCE_TIMEOUT(503, "Inference did not answer in time; retry later."),
   REQUEST_TIMEOUT(503, "The request was not answered within REQUEST_TIMEOUT_MS; retry later."),
   DATABASE_UNAVAILABLE(503, "The database cannot be reached."),
-  INDEX_UNAVAILABLE(503, "No replica of the search index is ready to answer; retry later."),
+  INDEX_UNAVAILABLE(503, "No replica of some index shard answered, or this node is cut off from the cluster majority; retry later."),
   NODE_UNAVAILABLE(503, "A cluster node that had to answer did not (gone, draining or too slow); retry later.");
 
   private final int httpStatus;

@@ -66,8 +66,8 @@ public final class AdminVerticle extends VerticleBase {
         .map(r -> {
           JsonObject i = r.body();
           return s.put("index", new JsonObject().put("ready", i.getBoolean("ready")).put("appliedSeq", i.getLong("appliedSeq"))
-              .put("faces", i.getLong("faces")).put("startup", i.getJsonObject("startup"))
-              .put("collections", checksums(i.getJsonArray("collections"))));
+              .put("faces", i.getLong("faces")).put("startup", i.getJsonObject("startup")).put("building", i.getJsonArray("building"))
+              .put("collections", checksums(i.getJsonArray("collections"))).put("shards", i.getJsonArray("shards")));
         })
         .otherwise(t -> s.put("index", new JsonObject().put("error", t.getMessage())));
   }
@@ -93,27 +93,53 @@ public final class AdminVerticle extends VerticleBase {
     return Future.join(all).otherwiseEmpty().map(v -> {
       JsonArray members = new JsonArray();
       all.forEach(f -> members.add(f.result()));
-      return new JsonObject().put("members", members).put("replicasAgree", replicasAgree(members))
+      return new JsonObject().put("members", members).put("replicasAgree", replicasAgree(members)).put("shards", shardMap(members))
           .put("answeredBy", membership.self().name());
     });
   }
 
-  /** True when every index replica that answered is at the same position with the same checksums. */
+  /** True when every index replica that answered is at the same position and every copy of a shard has the same checksum. */
   static boolean replicasAgree(JsonArray members) {
-    JsonObject first = null;
+    Long seq = null;
+    java.util.Map<String, String> sums = new java.util.HashMap<>();
     for (Object o : members) {
       JsonObject idx = ((JsonObject) o).getJsonObject("index");
       if (idx == null || idx.containsKey("error")) {
         continue;
       }
-      JsonObject view = new JsonObject().put("appliedSeq", idx.getLong("appliedSeq")).put("collections", idx.getJsonArray("collections"));
-      if (first == null) {
-        first = view;
-      } else if (!first.equals(view)) {
+      if (seq != null && !seq.equals(idx.getLong("appliedSeq"))) {
         return false;
+      }
+      seq = idx.getLong("appliedSeq");
+      for (Object s : idx.getJsonArray("shards", new JsonArray())) {
+        JsonObject shard = (JsonObject) s;
+        String before = sums.putIfAbsent(shard.getString("shard"), shard.getString("checksum"));
+        if (before != null && !before.equals(shard.getString("checksum"))) {
+          return false;
+        }
       }
     }
     return true;
+  }
+
+  /** Shard → the members holding it, with each copy's size and checksum, and the position of the member. */
+  static JsonObject shardMap(JsonArray members) {
+    java.util.Map<String, JsonArray> out = new java.util.TreeMap<>();
+    for (Object o : members) {
+      JsonObject m = (JsonObject) o;
+      JsonObject idx = m.getJsonObject("index");
+      if (idx == null || idx.containsKey("error")) {
+        continue;
+      }
+      for (Object s : idx.getJsonArray("shards", new JsonArray())) {
+        JsonObject shard = (JsonObject) s;
+        out.computeIfAbsent(shard.getString("shard"), k -> new JsonArray()).add(new JsonObject().put("member", m.getString("name"))
+            .put("appliedSeq", idx.getLong("appliedSeq")).put("size", shard.getInteger("size")).put("checksum", shard.getString("checksum")));
+      }
+    }
+    JsonObject j = new JsonObject();
+    out.forEach(j::put);
+    return j;
   }
 
   private void rebuild(Message<JsonObject> msg) {

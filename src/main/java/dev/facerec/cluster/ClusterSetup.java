@@ -25,10 +25,15 @@ public final class ClusterSetup {
     String bind = resolve(c.host());
     cfg.setProperty("hazelcast.local.localAddress", bind);
     NetworkConfig net = cfg.getNetworkConfig();
-    // A lite member (the CLI) takes a free port above the node's: it may run on a node's own host.
-    net.setPort(liteMember ? c.port() + 100 : c.port()).setPortAutoIncrement(liteMember).setPortCount(100);
+    // Clear of the member (57xx) and event-bus (58xx) ranges, since the CLI often runs on a node's own host.
+    net.setPort(liteMember ? c.port() + 500 : c.port()).setPortAutoIncrement(liteMember).setPortCount(100);
     if (!liteMember) {
       net.setPublicAddress(resolve(c.publicHost()) + ":" + c.port());
+    }
+    if (!c.outboundPorts().isEmpty()) {
+      for (String range : c.outboundPorts().split(",")) {
+        net.addOutboundPortDefinition(range);
+      }
     }
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);

@@ -23,7 +23,8 @@ public record AppConfig(
     Path dataDir,
     String logLevel,
     String logFormat,
-    Cluster cluster) {
+    Cluster cluster,
+    boolean accessLog) {
 
   /**
    * {@code trustedProxies}: IPs and CIDR blocks whose X-Forwarded-For is believed (validated; empty = none);
@@ -55,14 +56,16 @@ public record AppConfig(
    * {@code changeLogRetention}: change-log entries kept for replicas that catch up (older ones are pruned).
    */
   public record Index(int m, int efConstruction, int efSearch, int snapshotIntervalSeconds, long ackTimeoutMs,
-      long changeLogRetention) {}
+      long changeLogRetention, int shards, int replicas, int gridPortOffset, long hedgeMs) {}
 
   /**
    * Clustering. Disabled: one node, the same code paths (a cluster of one). {@code configFile} is the
    * Hazelcast XML (null: the copy in the jar); {@code members} are host:port of Hazelcast members to join.
+   * {@code minMembers}: below this many members in view, a node is cut off from the majority and serves no
+   * identify; {@code outboundPorts}: the local ports Hazelcast connects from (firewalls), empty = any.
    */
   public record Cluster(boolean enabled, Path configFile, List<String> members, String host, int port, int busPort,
-      String publicHost, String nodeName, java.util.Set<dev.facerec.cluster.NodeRole> roles) {}
+      String publicHost, String nodeName, java.util.Set<dev.facerec.cluster.NodeRole> roles, int minMembers, String outboundPorts) {}
 
   public record WebSocket(int maxInFlight, int maxFrameBytes, int maxConnectionsPerKey) {}
 

@@ -157,7 +157,11 @@ public final class ConfigLoader {
             integer("HNSW_EF_SEARCH", "index.efSearch", 400, 10, 10_000),
             integer("INDEX_SNAPSHOT_INTERVAL_S", "index.snapshotIntervalSeconds", 60, 0, 86_400),
             longValue("INDEX_ACK_TIMEOUT_MS", "index.ackTimeoutMs", 5_000, 0, 600_000),
-            longValue("CHANGE_LOG_RETENTION", "index.changeLogRetention", 1_000_000, 1_000, 1_000_000_000L)),
+            longValue("CHANGE_LOG_RETENTION", "index.changeLogRetention", 1_000_000, 1_000, 1_000_000_000L),
+            integer("INDEX_SHARDS", "index.shards", 6, 1, 1024),
+            integer("INDEX_REPLICAS", "index.replicas", 2, 1, 6),
+            integer("INDEX_GRID_PORT_OFFSET", "index.gridPortOffset", 200, 1, 10_000),
+            longValue("INDEX_HEDGE_MS", "index.hedgeMs", 300, 10, 60_000)),
         new AppConfig.WebSocket(
             integer("WS_MAX_IN_FLIGHT", "websocket.maxInFlight", 2, 1, 64),
             integer("WS_MAX_FRAME_BYTES", "websocket.maxFrameBytes", 4 << 20, 1024, 64 << 20),
@@ -178,7 +182,8 @@ public final class ConfigLoader {
         Path.of(text("DATA_DIR", "data.dir", "data")),
         level,
         logFormat,
-        cluster(dbUrl));
+        cluster(dbUrl),
+        bool("ACCESS_LOG", "logging.accessLog", true));
   }
 
   private AppConfig.Cluster cluster(String dbUrl) {
@@ -231,7 +236,16 @@ public final class ConfigLoader {
     }
     return new AppConfig.Cluster(enabled, file("CLUSTER_CONFIG", "cluster.config"), List.copyOf(members), host,
         integer("CLUSTER_PORT", "cluster.port", 5701, 1, 65535), integer("CLUSTER_BUS_PORT", "cluster.busPort", 5801, 0, 65535),
-        publicHost.isBlank() ? host : publicHost, name, java.util.Collections.unmodifiableSet(roles));
+        publicHost.isBlank() ? host : publicHost, name, java.util.Collections.unmodifiableSet(roles),
+        integer("CLUSTER_MIN_MEMBERS", "cluster.minMembers", 1, 1, 1000), outboundPorts());
+  }
+
+  private String outboundPorts() {
+    String v = text("CLUSTER_OUTBOUND_PORTS", "cluster.outboundPorts", "").trim();
+    if (!v.isEmpty() && !v.matches("[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*")) {
+      throw bad("CLUSTER_OUTBOUND_PORTS", v, "ports or ranges such as 33000-33100, comma-separated");
+    }
+    return v;
   }
 
   /** Proxies whose X-Forwarded-For is believed: IPs and CIDR blocks; empty = the TCP peer is the client. */
@@ -452,7 +466,8 @@ public final class ConfigLoader {
         "METRICS_REQUIRE_AUTH", "QUALITY_MIN_FACE_SIZE", "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW",
         "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
-        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES",
+        "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES", "INDEX_SHARDS",
+        "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG",
         "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S",
         "PROCESSING_MAX_SIDE");
   }

@@ -34,35 +34,136 @@ public final class IndexClient {
   private final Vertx vertx;
   private final Membership membership;
   private final long ackTimeoutMs;
-  private final AtomicLong turn = new AtomicLong();
+  private final long hedgeMs;
+  private final int minMembers;
+  private final ShardTable table = new ShardTable();
+  private final java.util.function.Function<String, Future<Integer>> shardCount;
+  private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> load = new java.util.concurrent.ConcurrentHashMap<>();
 
-  public IndexClient(Vertx vertx, Membership membership, long ackTimeoutMs) {
+  /** What a search over every shard of a collection found, and the shards no replica answered for. */
+  public record Outcome(List<SearchResult.Hit> hits, List<Integer> missingShards) {}
+
+  /** {@code shardCount}: a collection's shard count from the database, for collections no index node has reported yet. */
+  public IndexClient(Vertx vertx, Membership membership, long ackTimeoutMs, long hedgeMs, int minMembers,
+      java.util.function.Function<String, Future<Integer>> shardCount) {
+    this.minMembers = minMembers;
     this.vertx = vertx;
     this.membership = membership;
     this.ackTimeoutMs = ackTimeoutMs;
+    this.hedgeMs = hedgeMs;
+    this.shardCount = shardCount;
+    vertx.eventBus().<JsonObject>consumer(Addresses.INDEX_SHARDS, m -> table.update(m.body()));
   }
 
-  public Future<SearchResult> search(SearchRequest req) {
-    List<Member> order = Routing.order(membership.withRole(NodeRole.INDEX), membership.selfId(), turn.getAndIncrement());
-    return attempt(order, 0, req, null);
+  private List<String> indexNodes() {
+    return membership.withRole(NodeRole.INDEX).stream().map(Member::id).toList();
   }
 
-  private Future<SearchResult> attempt(List<Member> order, int i, SearchRequest req, Throwable last) {
-    if (i == order.size()) {
-      return Future.failedFuture(new FaceException(Failure.INDEX_UNAVAILABLE, order.isEmpty()
-          ? "no index node is in the cluster" : "no index replica could answer (" + order.size() + " tried)"));
+  /**
+   * The {@code k} nearest faces of the whole collection: one search per shard, each to one replica (this
+   * node's first, then the least loaded), another replica asked when one has not answered within the hedge
+   * delay or failed; the shards' hits merged. Shards no replica answered for are listed, never hidden.
+   */
+  public Future<Outcome> search(String collection, float[] vector, int k) {
+    if (membership.members().size() < minMembers) {
+      // Cut off from the majority: this side cannot vouch for the whole gallery.
+      return Future.failedFuture(new FaceException(Failure.INDEX_UNAVAILABLE, "this node is cut off from the cluster majority ("
+          + membership.members().size() + " of at least " + minMembers + " members in view)"));
     }
-    Member m = order.get(i);
-    return vertx.eventBus().<SearchResult>request(Addresses.node(m.id(), Addresses.INDEX_SEARCH), req,
-            new DeliveryOptions().setSendTimeout(SEARCH_TIMEOUT_MS))
-        .map(msg -> msg.body())
-        .recover(t -> {
-          if (t instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE
-              && Failure.fromReplyMessage(re.getMessage()) != Failure.INDEX_UNAVAILABLE) {
-            return Future.failedFuture(new FaceException(Failure.fromReplyMessage(re.getMessage()), Failure.detailOf(re.getMessage())));
+    List<String> nodes = indexNodes();
+    table.retain(new java.util.HashSet<>(nodes));
+    if (nodes.isEmpty()) {
+      return Future.failedFuture(new FaceException(Failure.INDEX_UNAVAILABLE, "no index node is in the cluster"));
+    }
+    Integer known = table.shards(collection);
+    Future<Integer> count = known != null ? Future.succeededFuture(known) : shardCount.apply(collection);
+    return count.compose(n -> {
+      if (n == null || n == 0) {
+        return Future.succeededFuture(new Outcome(List.of(), List.of())); // no such collection: nothing enrolled
+      }
+      List<Future<SearchResult>> perShard = new ArrayList<>();
+      for (int s = 0; s < n; s++) {
+        List<String> order = table.candidates(Shards.key(collection, s), membership.selfId(), this::loadOf, nodes);
+        perShard.add(hedged(order, new SearchRequest(collection, s, vector, k)));
+      }
+      return Future.join(perShard).otherwiseEmpty().map(v -> {
+        List<SearchResult.Hit> hits = new ArrayList<>();
+        List<Integer> missing = new ArrayList<>();
+        for (int s = 0; s < perShard.size(); s++) {
+          if (perShard.get(s).succeeded()) {
+            hits.addAll(perShard.get(s).result().hits());
+          } else {
+            missing.add(s);
           }
-          return attempt(order, i + 1, req, t);
-        });
+        }
+        hits.sort((a, b) -> Float.compare(b.similarity(), a.similarity()));
+        return new Outcome(hits.size() > k ? List.copyOf(hits.subList(0, k)) : hits, missing);
+      });
+    });
+  }
+
+  /** Like {@link #search} but fails with INDEX_UNAVAILABLE naming the missing shards, unless {@code allowPartial}. */
+  public Future<Outcome> searchAll(String collection, float[] vector, int k, boolean allowPartial) {
+    return search(collection, vector, k).compose(o -> o.missingShards().isEmpty() || allowPartial ? Future.succeededFuture(o)
+        : Future.failedFuture(new FaceException(Failure.INDEX_UNAVAILABLE, "no replica of shard(s) " + o.missingShards()
+            + " of collection '" + collection + "' answered; add allowPartial=true to search the others")
+            .withDetails(new JsonObject().put("missingShards", new io.vertx.core.json.JsonArray(o.missingShards())))));
+  }
+
+  private int loadOf(String node) {
+    java.util.concurrent.atomic.AtomicInteger n = load.get(node);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Asks the first candidate; every hedge delay without an answer, or on a failure, the next one too. First answer wins. */
+  private Future<SearchResult> hedged(List<String> order, SearchRequest req) {
+    io.vertx.core.Promise<SearchResult> result = io.vertx.core.Promise.promise();
+    int[] next = {0};
+    int[] pending = {0};
+    long[] timer = {-1};
+    Runnable[] launch = new Runnable[1];
+    launch[0] = () -> {
+      if (result.future().isComplete()) {
+        return;
+      }
+      if (next[0] >= order.size()) {
+        if (pending[0] == 0) {
+          result.tryFail(new FaceException(Failure.INDEX_UNAVAILABLE, "no replica of " + Shards.key(req.collection(), req.shard()) + " answered"));
+        }
+        return;
+      }
+      String node = order.get(next[0]++);
+      pending[0]++;
+      java.util.concurrent.atomic.AtomicInteger l = load.computeIfAbsent(node, x -> new java.util.concurrent.atomic.AtomicInteger());
+      l.incrementAndGet();
+      vertx.eventBus().<SearchResult>request(Addresses.node(node, Addresses.INDEX_SEARCH), req, new DeliveryOptions().setSendTimeout(SEARCH_TIMEOUT_MS))
+          .onComplete(ar -> {
+            l.decrementAndGet();
+            pending[0]--;
+            if (ar.succeeded()) {
+              result.tryComplete(ar.result().body());
+            } else if (ar.cause() instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE
+                && Failure.fromReplyMessage(re.getMessage()) == Failure.MODEL_MISMATCH) {
+              result.tryFail(new FaceException(Failure.MODEL_MISMATCH, Failure.detailOf(re.getMessage())));
+            } else {
+              launch[0].run();
+            }
+          });
+    };
+    launch[0].run();
+    timer[0] = vertx.setPeriodic(hedgeMs, id -> {
+      if (result.future().isComplete() || next[0] >= order.size()) {
+        vertx.cancelTimer(id);
+      } else {
+        launch[0].run();
+      }
+    });
+    return result.future().andThen(ar -> vertx.cancelTimer(timer[0]));
+  }
+
+  /** Shard → nodes holding it ready, as this node sees it. */
+  public JsonObject placement() {
+    return table.view();
   }
 
   /** Sends a committed change to every index node; completes when all live replicas applied it, or at the bound. */

@@ -34,6 +34,14 @@ public final class IndexVerticle extends VerticleBase {
   private static final long POLL_MS = 1000;
 
   private final String nodeId;
+  private final String nodeName;
+  private final Placement placement;
+  private final ShardTable table = new ShardTable();
+  private final java.util.function.Supplier<java.util.Set<String>> indexMembers;
+  private final java.util.Set<String> building = new java.util.HashSet<>();
+  private io.vertx.core.Context context;
+  private boolean reconciling;
+  private int shardsSeen;
   private final IndexParams params;
   private final GalleryStore store;
   private final IndexSnapshots snapshots;
@@ -51,9 +59,13 @@ public final class IndexVerticle extends VerticleBase {
   private JsonObject startup = new JsonObject().put("mode", "loading");
   private Future<Void> catchingUp;
 
-  public IndexVerticle(String nodeId, IndexParams params, int snapshotIntervalSeconds, long changeLogRetention, GalleryStore store,
+  public IndexVerticle(String nodeId, String nodeName, Placement placement, java.util.function.Supplier<java.util.Set<String>> indexMembers,
+      IndexParams params, int snapshotIntervalSeconds, long changeLogRetention, GalleryStore store,
       Path snapshotDir, String modelId, int dimension) {
     this.nodeId = nodeId;
+    this.nodeName = nodeName;
+    this.placement = placement;
+    this.indexMembers = indexMembers;
     this.params = params;
     this.snapshotIntervalSeconds = snapshotIntervalSeconds;
     this.changeLogRetention = changeLogRetention;
@@ -74,7 +86,9 @@ public final class IndexVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    context = vertx.getOrCreateContext();
     consumers.add(vertx.eventBus().consumer(Addresses.node(nodeId, Addresses.INDEX_STATUS), m -> m.reply(status())));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.INDEX_SHARDS, m -> table.update(m.body())));
     long t0 = System.nanoTime();
     return load()
         .compose(v -> catchUp())
@@ -96,53 +110,176 @@ public final class IndexVerticle extends VerticleBase {
           }
           timers.add(vertx.setPeriodic(60_000, id -> store.pruneChangeLog(changeLogRetention)
               .onSuccess(n -> { if (n > 0) LOG.info("change log: pruned {} entries", n); })));
-          LOG.info("index ready: {} collection(s), change log at {} ({})", replica.shards().size(), replica.applied(), startup.encode());
+          timers.add(vertx.setPeriodic(1000, id -> {
+            gossip();
+            reconcile();
+          }));
+          placement.onChange(() -> context.runOnContext(x -> reconcile()));
+          gossip();
+          LOG.info("index ready: {} shard(s) of {} collection(s), change log at {} ({})", replica.shards().size(), replica.counts().size(),
+              replica.applied(), startup.encode());
         });
   }
 
-  /** Snapshots and the replay position, or a consistent read of every collection when replay is impossible. */
+  /** Snapshots and the replay position, or a consistent read of each shard when replay is impossible. */
   private Future<Void> load() {
     long saved = snapshots.loadState();
-    return Future.all(store.collections(), store.currentSeq(), store.oldestChange()).compose(all -> {
-      List<String> names = all.resultAt(0);
+    return Future.all(store.collectionShards(), store.currentSeq(), store.oldestChange()).compose(all -> {
+      java.util.Map<String, Integer> counts = all.resultAt(0);
       long current = all.resultAt(1);
       Long oldest = all.resultAt(2);
       boolean replayable = saved >= 0 && saved <= current && (oldest == null ? saved == current : oldest <= saved + 1);
-      replica = new Replica(modelId, dimension, params, replayable ? saved : current);
+      replica = new Replica(modelId, dimension, params, replayable ? saved : current, counts, this::assigned);
       startup = new JsonObject().put("mode", replayable ? "catch-up" : "rebuild").put("fromSeq", replayable ? saved : current)
-          .put("snapshotSeq", saved);
+          .put("snapshotSeq", saved).put("built", 0);
       Future<Void> chain = Future.succeededFuture();
-      for (String name : names) {
-        chain = chain.compose(v -> loadCollection(name, replayable));
+      for (String key : wanted()) {
+        chain = chain.compose(v -> loadShard(key, replayable));
       }
       return chain;
     });
   }
 
-  private Future<Void> loadCollection(String collection, boolean replayable) {
-    HnswShard loaded = snapshots.loadOrNull(collection, modelId, dimension, params);
+  private static String collectionOf(String key) {
+    return key.substring(0, key.lastIndexOf('#'));
+  }
+
+  private static int shardOf(String key) {
+    return Integer.parseInt(key.substring(key.lastIndexOf('#') + 1));
+  }
+
+  /** Whether this node should hold shard {@code key} now. */
+  private boolean assigned(String key) {
+    return placement.holders(collectionOf(key), shardOf(key)).contains(nodeId);
+  }
+
+  /** The shard keys this node should hold now. */
+  private List<String> wanted() {
+    List<String> out = new ArrayList<>();
+    replica.counts().forEach((c, n) -> {
+      for (int s = 0; s < n; s++) {
+        if (placement.holders(c, s).contains(nodeId)) {
+          out.add(Shards.key(c, s));
+        }
+      }
+    });
+    return out;
+  }
+
+  private Future<Void> loadShard(String key, boolean replayable) {
+    HnswShard loaded = snapshots.loadOrNull(key, modelId, dimension, params);
     if (replayable && loaded != null) {
-      replica.put(loaded);
-      LOG.info("index {}: snapshot loaded, {} faces", collection, loaded.size());
+      replica.put(key, loaded);
+      LOG.info("index {}: snapshot loaded, {} faces", key, loaded.size());
       return Future.succeededFuture();
     }
     // A consistent read at some position >= the replay start: replaying older changes onto it is harmless.
-    return store.consistentEmbeddings(collection).map(c -> {
+    String collection = collectionOf(key);
+    return store.consistentEmbeddings(collection, shardOf(key), replica.counts().get(collection)).map(c -> {
       List<IndexedFace> truth = c.embeddings().stream().map(r -> new IndexedFace(r.faceId(), r.subjectId(), r.vector())).toList();
-      HnswShard shard = loaded;
-      if (shard == null) {
-        shard = new HnswShard(collection, modelId, dimension, params);
-        shard.addAll(truth);
-        LOG.info("index {}: built from the database, {} faces", collection, shard.size());
+      HnswShard s = loaded;
+      if (s == null) {
+        s = new HnswShard(key, modelId, dimension, params);
+        s.addAll(truth);
+        LOG.info("index {}: built from the database, {} faces", key, s.size());
       } else {
-        ReconcileResult r = shard.reconcile(truth);
-        LOG.info("index {}: snapshot reconciled with the database, {} faces (+{} -{})", collection, shard.size(), r.added(), r.removed());
+        ReconcileResult r = s.reconcile(truth);
+        LOG.info("index {}: snapshot reconciled with the database, {} faces (+{} -{})", key, s.size(), r.added(), r.removed());
       }
-      replica.put(shard);
-      replica.markDirty(collection);
-      startup.put("mode", "rebuild");
+      replica.put(key, s);
+      replica.markDirty(key);
+      startup.put("built", startup.getInteger("built") + 1);
       return null;
     });
+  }
+
+  /**
+   * Brings the shards held in line with the placement: builds the ones this node should hold (from a
+   * consistent read of PostgreSQL, then the change log) and drops the ones it should not, but only once every
+   * node placed for such a shard reports it ready, so replication never drops while a shard moves.
+   */
+  private void reconcile() {
+    if (!ready || reconciling) {
+      return;
+    }
+    reconciling = true;
+    try {
+      table.retain(indexMembers.get());
+      List<String> wanted = wanted();
+      for (String key : wanted) {
+        if (replica.shard(key) == null && building.add(key)) {
+          buildShard(key);
+        }
+      }
+      for (String key : List.copyOf(replica.shards().keySet())) {
+        if (wanted.contains(key)) {
+          continue;
+        }
+        List<String> holders = placement.holders(collectionOf(key), shardOf(key));
+        // Dropped only once a full set of new holders serves it: never fewer copies than wanted, even mid-migration.
+        if (holders.size() >= placement.copies() && holders.stream().allMatch(h -> table.readyOn(h, key))) {
+          replica.drop(key);
+          try {
+            snapshots.delete(key);
+          } catch (java.io.IOException e) {
+            LOG.debug("index {}: snapshot not deleted: {}", key, e.toString());
+          }
+          LOG.info("index {}: replica dropped, held now by {}", key, holders);
+          gossip();
+        }
+      }
+    } finally {
+      reconciling = false;
+    }
+  }
+
+  private void buildShard(String key) {
+    long t0 = System.nanoTime();
+    String collection = collectionOf(key);
+    store.consistentEmbeddings(collection, shardOf(key), replica.counts().get(collection))
+        .compose(c -> vertx.executeBlocking(() -> {
+          HnswShard s = new HnswShard(key, modelId, dimension, params);
+          s.addAll(c.embeddings().stream().map(r -> new IndexedFace(r.faceId(), r.subjectId(), r.vector())).toList());
+          return s;
+        }, false).compose(s -> {
+          long[] sum = {Replica.checksumOf(s)};
+          return replayOnto(s, c.seq(), sum).map(done -> {
+            if (assigned(key) && replica.shard(key) == null) {
+              replica.put(key, done, sum[0]);
+              replica.markDirty(key);
+              LOG.info("index {}: replica built, {} faces, at change {} in {} ms", key, done.size(), replica.applied(),
+                  (System.nanoTime() - t0) / 1_000_000);
+            }
+            return null;
+          });
+        }))
+        .onComplete(ar -> {
+          building.remove(key);
+          if (ar.failed()) {
+            LOG.warn("index {}: replica build failed, retried: {}", key, ar.cause().getMessage());
+          }
+          gossip();
+        });
+  }
+
+  /** Tells every node which shards this replica holds ready, and where the placement puts each shard. */
+  private void gossip() {
+    if (replica == null) {
+      return;
+    }
+    JsonObject counts = new JsonObject();
+    JsonObject placed = new JsonObject();
+    replica.counts().forEach((c, n) -> {
+      counts.put(c, n);
+      for (int s = 0; s < n; s++) {
+        placed.put(Shards.key(c, s), new JsonArray(placement.holders(c, s)));
+      }
+    });
+    JsonObject report = new JsonObject().put("node", nodeId).put("name", nodeName).put("appliedSeq", replica.applied())
+        .put("counts", counts).put("ready", ready ? new JsonArray(new ArrayList<>(replica.shards().keySet())) : new JsonArray())
+        .put("placement", placed);
+    table.update(report);
+    vertx.eventBus().publish(Addresses.INDEX_SHARDS, report);
   }
 
   /** Reads the log from the replica's position until nothing is left; one pass at a time. */
@@ -200,6 +337,10 @@ public final class IndexVerticle extends VerticleBase {
   /** After the replica moved: answer the writers whose change is now applied. */
   private void changed() {
     appliedSeq = replica.applied();
+    if (ready && shardsSeen != replica.shards().size()) {
+      shardsSeen = replica.shards().size();
+      gossip(); // a new collection's shards: api nodes learn where they are at once
+    }
     var done = waiting.headMap(replica.applied(), true);
     done.values().forEach(list -> list.forEach(m -> m.reply(new JsonObject().put("seq", replica.applied()))));
     done.clear();
@@ -211,8 +352,17 @@ public final class IndexVerticle extends VerticleBase {
       return;
     }
     SearchRequest req = msg.body();
-    HnswShard shard = replica.shard(req.collection());
-    if (shard == null || shard.size() == 0) {
+    HnswShard shard = replica.shard(req.collection(), req.shard());
+    if (shard == null) {
+      if (!replica.counts().containsKey(req.collection())) {
+        msg.reply(new SearchResult(List.of(), replica.applied())); // no face was ever added to it
+      } else {
+        msg.fail(Failure.INDEX_UNAVAILABLE.httpStatus(), Failure.INDEX_UNAVAILABLE.replyMessage(
+            "shard " + Shards.key(req.collection(), req.shard()) + " is not held here"));
+      }
+      return;
+    }
+    if (shard.size() == 0) {
       msg.reply(new SearchResult(List.of(), replica.applied()));
       return;
     }
@@ -233,20 +383,21 @@ public final class IndexVerticle extends VerticleBase {
    */
   private void rebuild(Message<JsonObject> msg) {
     String only = msg.body() == null ? null : msg.body().getString("collection");
-    Future<List<String>> names = only != null ? Future.succeededFuture(List.of(only)) : store.collections();
     JsonArray done = new JsonArray();
-    names.compose(list -> {
-      Future<Void> chain = Future.succeededFuture();
-      for (String c : list) {
-        chain = chain.compose(v -> rebuildOne(c).map(size -> {
-          done.add(new JsonObject().put("collection", c).put("size", size).put("checksum", replica.checksum(c)));
-          return null;
-        }));
+    Future<Void> chain = Future.succeededFuture();
+    for (String key : new java.util.TreeSet<>(replica.shards().keySet())) {
+      String collection = collectionOf(key);
+      if (only != null && !only.equals(collection)) {
+        continue;
       }
-      return chain;
-    }).onComplete(ar -> {
+      chain = chain.compose(v -> rebuildOne(key).map(size -> {
+        done.add(new JsonObject().put("collection", collection).put("shard", key).put("size", size).put("checksum", replica.checksum(key)));
+        return null;
+      }));
+    }
+    chain.onComplete(ar -> {
       if (ar.succeeded()) {
-        msg.reply(new JsonObject().put("rebuilt", done).put("appliedSeq", replica.applied()));
+        msg.reply(new JsonObject().put("rebuilt", merged(done)).put("shards", done).put("appliedSeq", replica.applied()));
       } else {
         LOG.error("index rebuild failed", ar.cause());
         msg.fail(Failure.DATABASE_UNAVAILABLE.httpStatus(), Failure.DATABASE_UNAVAILABLE.replyMessage("rebuild failed: " + ar.cause().getMessage()));
@@ -254,23 +405,38 @@ public final class IndexVerticle extends VerticleBase {
     });
   }
 
-  private Future<Integer> rebuildOne(String collection) {
-    return store.consistentEmbeddings(collection)
+  /** Per collection: the faces this replica holds of it. */
+  private static JsonArray merged(JsonArray shards) {
+    java.util.Map<String, Integer> sizes = new java.util.TreeMap<>();
+    shards.forEach(o -> sizes.merge(((JsonObject) o).getString("collection"), ((JsonObject) o).getInteger("size"), Integer::sum));
+    JsonArray out = new JsonArray();
+    sizes.forEach((c, n) -> out.add(new JsonObject().put("collection", c).put("size", n)));
+    return out;
+  }
+
+  private Future<Integer> rebuildOne(String key) {
+    String collection = collectionOf(key);
+    return store.consistentEmbeddings(collection, shardOf(key), replica.counts().get(collection))
         .compose(c -> vertx.executeBlocking(() -> {
-          HnswShard shard = new HnswShard(collection, modelId, dimension, params);
+          HnswShard shard = new HnswShard(key, modelId, dimension, params);
           shard.addAll(c.embeddings().stream().map(r -> new IndexedFace(r.faceId(), r.subjectId(), r.vector())).toList());
           return shard;
-        }, false).compose(shard -> replayOnto(shard, c.seq(), new long[] {Replica.checksumOf(shard)})))
+        }, false).compose(shard -> {
+          long[] sum = {Replica.checksumOf(shard)};
+          return replayOnto(shard, c.seq(), sum).map(s -> {
+            replica.put(key, s, sum[0]);
+            return s;
+          });
+        }))
         .map(shard -> {
-          replica.put(shard);
-          replica.markDirty(collection);
+          replica.markDirty(key);
           saveSnapshots();
-          LOG.info("index {}: rebuilt on admin command, {} faces, at change {}", collection, shard.size(), replica.applied());
+          LOG.info("index {}: rebuilt on admin command, {} faces, at change {}", key, shard.size(), replica.applied());
           return shard.size();
         });
   }
 
-  /** Applies the collection's changes in (from, replica position] to a new shard, until it is level with the replica. */
+  /** Applies the shard's changes in (from, replica position] to a new graph, until it is level with the replica. */
   private Future<HnswShard> replayOnto(HnswShard shard, long from, long[] sum) {
     if (from >= replica.applied()) {
       return Future.succeededFuture(shard);
@@ -281,8 +447,8 @@ public final class IndexVerticle extends VerticleBase {
         if (c.seq() > replica.applied()) {
           break; // not applied by the replica yet: it will be, onto the new shard
         }
-        if (c.collection().equals(shard.collection())) {
-          Replica.applyTo(shard, sum, c);
+        if (collectionOf(shard.collection()).equals(c.collection())) {
+          Replica.applyTo(shard.collection(), shard, sum, c);
         }
         last = c.seq();
       }
@@ -292,26 +458,40 @@ public final class IndexVerticle extends VerticleBase {
 
   private JsonObject status() {
     JsonArray list = new JsonArray();
+    JsonArray shardList = new JsonArray();
     long faces = 0;
     if (replica != null) {
-      for (HnswShard s : replica.shards().values().stream().sorted((a, b) -> a.collection().compareTo(b.collection())).toList()) {
+      java.util.Map<String, long[]> perCollection = new java.util.TreeMap<>();
+      for (String key : new java.util.TreeSet<>(replica.shards().keySet())) {
+        HnswShard s = replica.shard(key);
+        String collection = collectionOf(key);
         faces += s.size();
-        list.add(new JsonObject()
-            .put("collection", s.collection())
-            .put("size", s.size())
-            .put("checksum", replica.checksum(s.collection()))
-            .put("dimension", s.dimension())
-            .put("modelId", s.modelId())
-            .put("m", s.params().m())
-            .put("efConstruction", s.params().efConstruction())
-            .put("efSearch", s.params().efSearch())
-            .put("snapshotAt", s.snapshotTime() == null ? null : s.snapshotTime().toString())
-            .put("estimatedMemoryBytes", s.estimatedMemoryBytes()));
+        long[] agg = perCollection.computeIfAbsent(collection, c -> new long[4]);
+        agg[0] += s.size();
+        agg[1] += s.estimatedMemoryBytes();
+        agg[2] += Long.parseUnsignedLong(replica.checksum(key), 16);
+        agg[3]++;
+        shardList.add(new JsonObject().put("shard", key).put("collection", collection).put("size", s.size())
+            .put("checksum", replica.checksum(key)).put("snapshotAt", s.snapshotTime() == null ? null : s.snapshotTime().toString()));
       }
+      perCollection.forEach((c, agg) -> list.add(new JsonObject()
+          .put("collection", c)
+          .put("shards", replica.counts().getOrDefault(c, 1))
+          .put("heldShards", agg[3])
+          .put("size", agg[0])
+          .put("checksum", java.util.HexFormat.of().toHexDigits(agg[2]))
+          .put("dimension", dimension)
+          .put("modelId", modelId)
+          .put("m", params.m())
+          .put("efConstruction", params.efConstruction())
+          .put("efSearch", params.efSearch())
+          .put("estimatedMemoryBytes", agg[1])));
     }
-    return new JsonObject().put("node", nodeId).put("ready", ready).put("appliedSeq", replica == null ? null : replica.applied())
-        .put("gap", replica != null && replica.hasGap()).put("faces", faces).put("startup", startup.copy())
-        .put("modelId", modelId).put("dimension", dimension).put("collections", list);
+    return new JsonObject().put("node", nodeId).put("name", nodeName).put("ready", ready)
+        .put("appliedSeq", replica == null ? null : replica.applied())
+        .put("gap", replica != null && replica.hasGap()).put("faces", faces).put("building", new JsonArray(new ArrayList<>(building)))
+        .put("startup", startup.copy()).put("modelId", modelId).put("dimension", dimension).put("collections", list)
+        .put("shards", shardList).put("placement", table.view());
   }
 
   private void saveSnapshots() {

@@ -10,28 +10,40 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
- * One node's replica of the gallery index: a {@link HnswShard} per collection, the change-log position it
- * has applied, and a content checksum per collection. Changes are applied strictly in sequence order: one
- * that arrives early waits in a buffer until the gap before it is filled (from the log, by the caller).
+ * One node's replica of the gallery index: a {@link HnswShard} for each shard it holds ({@code
+ * collection#s}), the change-log position it has applied, and a content checksum per shard. Changes are
+ * applied strictly in sequence order (one that arrives early waits until the gap before it is filled, from
+ * the log, by the caller), each face only to its own shard, and only when this replica holds that shard.
  * Not thread-safe: the index verticle confines it to its context.
  */
 public final class Replica {
   private final String modelId;
   private final int dimension;
   private final IndexParams params;
+  /** Whether this node should hold a shard key: its shards of a collection first seen in the log are created empty. */
+  private final Predicate<String> assigned;
   private final Map<String, HnswShard> shards = new HashMap<>();
   private final Map<String, Long> checksums = new HashMap<>();
+  private final Map<String, Integer> counts = new HashMap<>();
   private final TreeMap<Long, IndexChange> pending = new TreeMap<>();
   private final Set<String> dirty = new TreeSet<>();
   private long applied;
 
-  public Replica(String modelId, int dimension, IndexParams params, long applied) {
+  public Replica(String modelId, int dimension, IndexParams params, long applied, Map<String, Integer> counts, Predicate<String> assigned) {
     this.modelId = modelId;
     this.dimension = dimension;
     this.params = params;
     this.applied = applied;
+    this.counts.putAll(counts);
+    this.assigned = assigned;
+  }
+
+  /** A replica holding every shard of every collection (tests, a single node). */
+  public Replica(String modelId, int dimension, IndexParams params, long applied) {
+    this(modelId, dimension, params, applied, Map.of(), k -> true);
   }
 
   public long applied() {
@@ -48,6 +60,11 @@ public final class Replica {
     return applied + 1;
   }
 
+  /** Each known collection's shard count. */
+  public Map<String, Integer> counts() {
+    return counts;
+  }
+
   /** Applies {@code c} if it is the next one (and every buffered one that then follows); buffers it otherwise. */
   public void offer(IndexChange c) {
     if (c.seq() <= applied) {
@@ -62,19 +79,23 @@ public final class Replica {
     pending.headMap(applied, true).clear();
   }
 
-  /** Applies a change to its collection without touching the sequence (rebuilds replay onto a new shard). */
-  public static void applyTo(HnswShard shard, long[] checksum, IndexChange c) {
+  /** Applies the entries of {@code c} that belong to {@code shard} (key {@code key}), without touching the sequence. */
+  public static void applyTo(String key, HnswShard shard, long[] checksum, IndexChange c) {
     for (IndexChange.Entry e : c.add()) {
-      IndexedFace f = new IndexedFace(e.faceId(), e.subjectId(), e.vector());
+      if (!key.equals(Shards.key(c.collection(), Shards.of(e.faceId(), c.shards())))) {
+        continue;
+      }
       IndexedFace before = shard.get(e.faceId());
       if (before != null) {
         checksum[0] -= hash(before);
       }
-      shard.add(f);
-      IndexedFace stored = shard.get(e.faceId());
-      checksum[0] += hash(stored);
+      shard.add(new IndexedFace(e.faceId(), e.subjectId(), e.vector()));
+      checksum[0] += hash(shard.get(e.faceId()));
     }
     for (UUID id : c.remove()) {
+      if (!key.equals(Shards.key(c.collection(), Shards.of(id, c.shards())))) {
+        continue;
+      }
       IndexedFace before = shard.get(id);
       if (before != null && shard.remove(id)) {
         checksum[0] -= hash(before);
@@ -83,44 +104,78 @@ public final class Replica {
   }
 
   private void apply(IndexChange c) {
+    if (counts.putIfAbsent(c.collection(), Math.max(1, c.shards())) == null) {
+      // First sight of a collection: it had no faces before this change, so empty shards are exact.
+      for (int s = 0; s < Math.max(1, c.shards()); s++) {
+        String key = Shards.key(c.collection(), s);
+        if (assigned.test(key) && !shards.containsKey(key)) {
+          put(key, new HnswShard(key, modelId, dimension, params));
+        }
+      }
+    }
     if (c.add().isEmpty() && c.remove().isEmpty()) {
       return; // settings, or an add whose face was deleted since (its removal follows)
     }
-    HnswShard shard = shards.computeIfAbsent(c.collection(), n -> new HnswShard(n, modelId, dimension, params));
-    long[] sum = {checksums.getOrDefault(c.collection(), 0L)};
-    applyTo(shard, sum, c);
-    checksums.put(c.collection(), sum[0]);
-    dirty.add(c.collection());
+    Set<String> touched = new TreeSet<>();
+    c.add().forEach(e -> touched.add(Shards.key(c.collection(), Shards.of(e.faceId(), c.shards()))));
+    c.remove().forEach(id -> touched.add(Shards.key(c.collection(), Shards.of(id, c.shards()))));
+    for (String key : touched) {
+      HnswShard shard = shards.get(key);
+      if (shard == null) {
+        continue; // another node's shard
+      }
+      long[] sum = {checksums.getOrDefault(key, 0L)};
+      applyTo(key, shard, sum, c);
+      checksums.put(key, sum[0]);
+      dirty.add(key);
+    }
   }
 
-  /** Installs a collection's shard (loaded or rebuilt) and computes its checksum. */
-  public void put(HnswShard shard) {
-    shards.put(shard.collection(), shard);
-    checksums.put(shard.collection(), checksumOf(shard));
+  /** Installs a shard (loaded, built or empty) under its key and computes its checksum. */
+  public void put(String key, HnswShard shard) {
+    shards.put(key, shard);
+    checksums.put(key, checksumOf(shard));
   }
 
-  public void markDirty(String collection) {
-    dirty.add(collection);
+  /** Installs a shard whose checksum was kept while it was built. */
+  public void put(String key, HnswShard shard, long checksum) {
+    shards.put(key, shard);
+    checksums.put(key, checksum);
   }
 
-  /** Collections changed since the last call (for snapshots). */
+  public void drop(String key) {
+    shards.remove(key);
+    checksums.remove(key);
+    dirty.remove(key);
+  }
+
+  public void markDirty(String key) {
+    dirty.add(key);
+  }
+
+  /** Shards changed since the last call (for snapshots). */
   public List<String> takeDirty() {
     List<String> out = new ArrayList<>(dirty);
     dirty.clear();
     return out;
   }
 
-  public HnswShard shard(String collection) {
-    return shards.get(collection);
+  public HnswShard shard(String key) {
+    return shards.get(key);
+  }
+
+  /** The shard of {@code collection} this replica holds, keyed by {@code collection#s}. */
+  public HnswShard shard(String collection, int s) {
+    return shards.get(Shards.key(collection, s));
   }
 
   public Map<String, HnswShard> shards() {
     return shards;
   }
 
-  /** The content checksum of a collection: equal on two replicas when they hold the same faces. */
-  public String checksum(String collection) {
-    return HexFormat.of().toHexDigits(checksums.getOrDefault(collection, 0L));
+  /** The content checksum of a shard: equal on two replicas when they hold the same faces. */
+  public String checksum(String key) {
+    return HexFormat.of().toHexDigits(checksums.getOrDefault(key, 0L));
   }
 
   public static long checksumOf(HnswShard shard) {

@@ -38,7 +38,18 @@ public final class FacePipeline implements AutoCloseable {
   private final FaceDetector detector;
   private final LandmarkRefiner refiner; // null: the detector's own landmarks are used
   private final FaceEmbedder embedder;
+  private StageClock clock = (stage, nanos) -> { };
   private boolean closed;
+
+  /** Receives the time of each stage: decode, detect, landmarks, align, embed. */
+  public interface StageClock {
+    void record(String stage, long nanos);
+  }
+
+  /** Where stage times go (metrics); none by default. */
+  public void timing(StageClock clock) {
+    this.clock = clock;
+  }
 
   private FacePipeline(ProfileSpec profile, PipelineOptions options, FaceDetector detector, LandmarkRefiner refiner,
       FaceEmbedder embedder) {
@@ -188,7 +199,9 @@ public final class FacePipeline implements AutoCloseable {
 
   /** Detects on an already decoded BGR image. */
   public Detection detect(Mat bgr) {
+    long t0 = System.nanoTime();
     List<DetectedFace> faces = new ArrayList<>(detector.detect(bgr));
+    clock.record("detect", System.nanoTime() - t0);
     faces.sort(Comparator.comparingDouble(DetectedFace::score).reversed());
     if (faces.size() > options.maxFaces()) {
       // A crowd would cost one embedding and one search per face: refuse rather than work without bound.
@@ -196,8 +209,10 @@ public final class FacePipeline implements AutoCloseable {
           + " faces; at most " + options.maxFaces() + " are processed per image");
     }
     if (refiner != null) {
+      long t1 = System.nanoTime();
       faces.replaceAll(f -> refiner.refine(bgr, f));
       faces.removeIf(f -> f.landmarks() == null); // boxes too small to carry landmarks
+      clock.record("landmarks", System.nanoTime() - t1);
     }
     return new Detection(bgr.cols(), bgr.rows(), faces);
   }
@@ -268,9 +283,14 @@ public final class FacePipeline implements AutoCloseable {
     if (face.landmarks() == null || face.landmarks().length != FaceAligner.TEMPLATE.length) {
       throw new IllegalArgumentException("the face has no 5 landmarks");
     }
+    long t0 = System.nanoTime();
     Mat aligned = FaceAligner.align(bgr, face.landmarks());
+    long t1 = System.nanoTime();
+    clock.record("align", t1 - t0);
     try {
-      return new EmbeddedFace(face, embedder.embed(aligned), FaceQuality.ofAligned(aligned, face));
+      float[] embedding = embedder.embed(aligned);
+      clock.record("embed", System.nanoTime() - t1);
+      return new EmbeddedFace(face, embedding, FaceQuality.ofAligned(aligned, face));
     } finally {
       aligned.release();
     }
@@ -291,8 +311,11 @@ public final class FacePipeline implements AutoCloseable {
   }
 
   private ImageDecoder.Decoded decode(byte[] image) {
+    long t0 = System.nanoTime();
     ImageInfo info = ImageProbe.probe(image, options.maxImageDimension(), options.maxPixels());
-    return ImageDecoder.decode(image, info, options.processingMaxSide());
+    ImageDecoder.Decoded d = ImageDecoder.decode(image, info, options.processingMaxSide());
+    clock.record("decode", System.nanoTime() - t0);
+    return d;
   }
 
   @Override

@@ -36,7 +36,16 @@ public final class InferenceVerticle extends VerticleBase {
   private FacePipeline pipeline;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
+  private dev.facerec.metrics.RecognitionMetrics metrics;
+
   public InferenceVerticle(ModelManifest manifest, String profile, Path modelsDir, PipelineOptions options) {
+    this(manifest, profile, modelsDir, options, null);
+  }
+
+  /** With {@code metrics}: each stage of the pipeline is timed (facerec_inference_stage_seconds). */
+  public InferenceVerticle(ModelManifest manifest, String profile, Path modelsDir, PipelineOptions options,
+      dev.facerec.metrics.RecognitionMetrics metrics) {
+    this.metrics = metrics;
     this.manifest = manifest;
     this.profile = profile;
     this.modelsDir = modelsDir;
@@ -46,6 +55,9 @@ public final class InferenceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pipeline = FacePipeline.open(manifest, profile, modelsDir, options);
+    if (metrics != null) {
+      pipeline.timing(metrics::stage);
+    }
     // Local only: the cluster reaches these workers through this node's InferenceGateVerticle.
     consumers.add(vertx.eventBus().<InferenceRequest>localConsumer(Addresses.DETECT, m -> handle(m, false)));
     consumers.add(vertx.eventBus().<InferenceRequest>localConsumer(Addresses.EMBED, m -> handle(m, true)));

@@ -60,11 +60,21 @@ public final class Recognition {
 
   /** Every face of the image (or the largest) against the collection, decided by {@code policy}. */
   public Future<JsonObject> identify(String collection, byte[] image, FaceSelection selection, int limit, Policy policy, String requestId) {
+    return identify(collection, image, selection, limit, policy, false, false, requestId);
+  }
+
+  /**
+   * {@code allowPartial}: when no replica of some shard answers, decide on the others and say which shards
+   * were missing, instead of failing with INDEX_UNAVAILABLE; {@code withEmbeddings}: each face also carries its
+   * {@code embedding} (the CompreFace calculator plugin).
+   */
+  public Future<JsonObject> identify(String collection, byte[] image, FaceSelection selection, int limit, Policy policy,
+      boolean allowPartial, boolean withEmbeddings, String requestId) {
     return inference.embed(image, selection, requestId).compose(result -> {
-      List<Future<SearchResult>> searches = new ArrayList<>();
+      List<Future<IndexClient.Outcome>> searches = new ArrayList<>();
       for (FaceData f : result.faces()) {
         // Several faces of one subject may be enrolled: ask for more hits than subjects wanted.
-        searches.add(index.search(new SearchRequest(collection, f.embedding(), Math.min(limit * 4, 400))));
+        searches.add(search(collection, f.embedding(), Math.min(limit * 4, 400), allowPartial));
       }
       return Future.all(searches).compose(all -> {
         Set<UUID> subjects = new HashSet<>();
@@ -75,9 +85,11 @@ public final class Recognition {
             FaceData face = result.faces().get(i);
             IdentifyDecision d = IdentifyDecision.decide(searches.get(i).result().hits(), names, limit, policy.threshold(), policy.minMargin());
             metrics.identified(RecognitionMetrics.Decision.valueOf(d.outcome().name()), d.similarity() == null ? 0 : d.similarity());
-            faces.add(render(face, d));
+            faces.add(withEmbeddings ? render(face, d).put("embedding", embeddingJson(face.embedding())) : render(face, d));
           }
-          return new JsonObject()
+          java.util.TreeSet<Integer> missing = new java.util.TreeSet<>();
+          searches.forEach(sr -> missing.addAll(sr.result().missingShards()));
+          JsonObject out = new JsonObject()
               .put("model", settings.modelId())
               .put("profile", settings.profile())
               .put("collection", collection)
@@ -85,6 +97,10 @@ public final class Recognition {
               .put("thresholdSource", policy.source())
               .put("minMargin", policy.minMargin())
               .put("faces", faces);
+          if (!missing.isEmpty()) {
+            out.put("partial", true).put("missingShards", new JsonArray(new ArrayList<>(missing)));
+          }
+          return out;
         });
       });
     });
@@ -134,8 +150,17 @@ public final class Recognition {
    * the index replicas. Completes with the stored face and its quality.
    */
   public Future<JsonObject> enroll(Subject subject, byte[] image, boolean allowDuplicate, String requestId) {
+    return enroll(subject, image, allowDuplicate, 0, requestId);
+  }
+
+  /** As above; a face the detector scores under {@code minDetectionScore} counts as no face (NO_FACE). */
+  public Future<JsonObject> enroll(Subject subject, byte[] image, boolean allowDuplicate, double minDetectionScore, String requestId) {
     return inference.embed(image, FaceSelection.SINGLE, requestId).compose(result -> {
       FaceData f = result.faces().get(0);
+      if (f.score() < minDetectionScore) {
+        return Future.failedFuture(new FaceException(Failure.NO_FACE, String.format(
+            "no face with a detection score of at least %.2f was found (best %.3f)", minDetectionScore, f.score())));
+      }
       settings.gate().check(f.quality());
       Future<Void> unique = settings.duplicateCheck() && !allowDuplicate
           ? refuseDuplicate(subject.collection(), subject.id(), f.embedding())
@@ -143,14 +168,14 @@ public final class Recognition {
       DetectedFace face = new DetectedFace(new Box(f.x(), f.y(), f.width(), f.height()), f.landmarks(), f.score());
       return unique
           .compose(v -> store.addFace(subject.id(), f.embedding(), result.modelId(), face, sha256(image)))
-          .compose(w -> index.publish(IndexChange.adding(w.seq(), subject.collection(), w.value().id(), subject.id(), f.embedding()))
+          .compose(w -> index.publish(IndexChange.adding(w.seq(), subject.collection(), w.shards(), w.value().id(), subject.id(), f.embedding()))
               .map(v -> w.value().toJson().put("quality", f.quality().toJson())));
     });
   }
 
   private Future<Void> refuseDuplicate(String collection, UUID subjectId, float[] embedding) {
     double threshold = settings.identifyThreshold();
-    return index.search(new SearchRequest(collection, embedding, 10)).compose(r -> DuplicateRule.conflict(r.hits(), subjectId, threshold)
+    return search(collection, embedding, 10, false).compose(r -> DuplicateRule.conflict(r.hits(), subjectId, threshold)
         .<Future<Void>>map(h -> Future.failedFuture(new FaceException(Failure.DUPLICATE_IDENTITY, String.format(
             "the face already matches subject %s (similarity %.3f >= threshold %.3f); add ?allowDuplicate=true to enroll it anyway",
             h.subjectId(), h.similarity(), threshold))
@@ -158,15 +183,21 @@ public final class Recognition {
         .orElse(Future.succeededFuture()));
   }
 
+  /** A search of every shard of the collection, timed per collection. */
+  private Future<IndexClient.Outcome> search(String collection, float[] vector, int k, boolean allowPartial) {
+    long t0 = System.nanoTime();
+    return index.searchAll(collection, vector, k, allowPartial).onSuccess(r -> metrics.searched(collection, System.nanoTime() - t0));
+  }
+
   /** Deletes a subject and its faces; completes once the replicas dropped them. Returns the number of faces. */
   public Future<Integer> deleteSubject(Subject subject) {
-    return store.deleteSubject(subject.id()).compose(w -> index.publish(IndexChange.removing(w.seq(), subject.collection(), w.value()))
+    return store.deleteSubject(subject.id()).compose(w -> index.publish(IndexChange.removing(w.seq(), subject.collection(), w.shards(), w.value()))
         .map(v -> w.value().size()));
   }
 
   /** Deletes one face; completes once the replicas dropped it. */
   public Future<Void> deleteFace(Subject subject, UUID faceId) {
-    return store.deleteFace(subject.id(), faceId).compose(w -> index.publish(IndexChange.removing(w.seq(), subject.collection(), List.of(faceId))));
+    return store.deleteFace(subject.id(), faceId).compose(w -> index.publish(IndexChange.removing(w.seq(), subject.collection(), w.shards(), List.of(faceId))));
   }
 
   public Future<CollectionSettings> putSettings(String collection, CollectionSettings s) {
@@ -192,6 +223,15 @@ public final class Recognition {
       return new JsonObject().put("subjectId", subject.id().toString()).put("threshold", settings.verifyThreshold())
           .put("faces", faces).put("outliers", outliers).put("consistent", outliers.isEmpty());
     });
+  }
+
+  /** An embedding as a JSON array of numbers. */
+  public static JsonArray embeddingJson(float[] e) {
+    JsonArray a = new JsonArray();
+    for (float v : e) {
+      a.add((double) v);
+    }
+    return a;
   }
 
   public static double round(float v) {

@@ -40,6 +40,9 @@ public final class Security {
   private final Map<String, Cached> lastKnown = new ConcurrentHashMap<>();
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<Runnable>> sockets = new ConcurrentHashMap<>();
+  /** SHA-256 of credentials accepted lately → their principal: exempt from an address's failed-auth back-off. */
+  private final Map<String, Cached> good = new ConcurrentHashMap<>();
+  private static final long GOOD_FOR_MS = 15 * 60_000L;
 
   private record Cached(Principal principal, long expiresAtMs) {}
 
@@ -167,6 +170,23 @@ public final class Security {
     return new Principal("key:" + rec.id(), rec.id(), roles, rec.collection(), 0);
   }
 
+  /** Records a credential that authenticated (its hash only), for {@link #knownGood}. */
+  public void rememberGood(String credential, Principal p) {
+    if (good.size() >= MAX_CACHED) {
+      good.clear();
+    }
+    good.put(ApiKeys.hash(credential), new Cached(p, System.currentTimeMillis() + GOOD_FOR_MS));
+  }
+
+  /**
+   * Whether this node accepted the credential within the last 15 minutes and it was not revoked since: such a
+   * credential is checked even while its address is backed off for failed attempts (it is no guess).
+   */
+  public boolean knownGood(String credential) {
+    Cached c = good.get(ApiKeys.hash(credential));
+    return c != null && c.expiresAtMs > System.currentTimeMillis() && !revokedHere(c.principal.keyId());
+  }
+
   // ---- key lifecycle
 
   /** Creates a key (audited); roles are validated, the collection may be null (all collections). */
@@ -229,6 +249,7 @@ public final class Security {
     }
     revoked.add(keyId);
     cache.values().removeIf(c -> keyId.equals(c.principal.keyId()));
+    good.values().removeIf(c -> keyId.equals(c.principal.keyId()));
     lastKnown.values().removeIf(c -> keyId.equals(c.principal.keyId()));
     rateLimits.forget("key:" + keyId);
     Set<Runnable> open = sockets.remove("key:" + keyId);

@@ -55,10 +55,17 @@ public final class GalleryStore {
           + "f.created_at";
 
   private final Pool pool;
+  private final int defaultShards;
   private final LastKnown lastKnown = new LastKnown();
 
   public GalleryStore(Pool pool) {
+    this(pool, 1);
+  }
+
+  /** {@code defaultShards}: the index shard count a new collection gets (INDEX_SHARDS). */
+  public GalleryStore(Pool pool, int defaultShards) {
     this.pool = Objects.requireNonNull(pool, "pool");
+    this.defaultShards = defaultShards;
   }
 
   /** Subject names and collection settings as last known: identify answers from them while the database is unreachable. */
@@ -121,7 +128,11 @@ public final class GalleryStore {
   public record StoredEmbedding(UUID faceId, UUID subjectId, float[] vector) {}
 
   /** A committed write and the change-log sequence number it produced (0: nothing for the index). */
-  public record Written<T>(T value, long seq) {}
+  public record Written<T>(T value, long seq, int shards) {
+    public Written(T value, long seq) {
+      this(value, seq, 1);
+    }
+  }
 
   /** A collection's embeddings as of change-log position {@code seq}, read in one snapshot. */
   public record Consistent(List<StoredEmbedding> embeddings, long seq) {}
@@ -148,8 +159,8 @@ public final class GalleryStore {
     UUID id = UUID.randomUUID();
     JsonObject meta = metadata == null ? new JsonObject() : metadata;
     return pool.withTransaction(conn -> conn
-            .preparedQuery("INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-            .execute(Tuple.of(collection))
+            .preparedQuery("INSERT INTO collections (name, shards) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .execute(Tuple.of(collection, defaultShards))
             .compose(ignored -> conn
                 .preparedQuery("INSERT INTO subjects (id, collection, name, metadata) VALUES ($1, $2, $3, $4) "
                     + "RETURNING created_at, updated_at")
@@ -231,8 +242,8 @@ public final class GalleryStore {
                     List<UUID> ids = new ArrayList<>(faces.size());
                     faces.forEach(row -> ids.add(row.getUUID(0)));
                     return conn.preparedQuery("DELETE FROM subjects WHERE id = $1").execute(Tuple.of(id))
-                        .compose(v -> ids.isEmpty() ? Future.succeededFuture(0L) : appendChange(conn, collection, "remove", ids, id))
-                        .map(seq -> new Written<>(ids, seq));
+                        .compose(v -> ids.isEmpty() ? Future.succeededFuture(new long[] {0, 1}) : appendChange(conn, collection, "remove", ids, id))
+                        .map(seq -> new Written<>(ids, seq[0], (int) seq[1]));
                   });
             }))
         .onSuccess(w -> lastKnown.deleted(id))
@@ -298,7 +309,7 @@ public final class GalleryStore {
                     landmarks(face.landmarks()), imageSha256}))
                 .map(rows -> new FaceRecord(faceId, subjectId, collection, modelId, box, face.score(),
                     instant(rows.iterator().next(), "created_at")))
-                .compose(rec -> appendChange(conn, collection, "add", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq)))))
+                .compose(rec -> appendChange(conn, collection, "add", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq[0], (int) seq[1])))))
         .recover(GalleryStore::translate);
   }
 
@@ -365,7 +376,7 @@ public final class GalleryStore {
             .compose(rows -> {
               if (rows.size() > 0) {
                 FaceRecord rec = faceRecord(rows.iterator().next());
-                return appendChange(conn, rec.collection(), "remove", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq));
+                return appendChange(conn, rec.collection(), "remove", List.of(faceId), subjectId).map(seq -> new Written<>(rec, seq[0], (int) seq[1]));
               }
               // Only on a miss: tell an unknown subject from an unknown face.
               return conn.preparedQuery("SELECT 1 FROM subjects WHERE id = $1").execute(Tuple.of(subjectId))
@@ -374,6 +385,75 @@ public final class GalleryStore {
                       : new FaceException(Failure.FACE_NOT_FOUND,
                           "no face " + faceId + " for subject " + subjectId)));
             }))
+        .recover(GalleryStore::translate);
+  }
+
+  // ---- lookups by name (the CompreFace-compatible API addresses subjects by name within a collection)
+
+  /** One face of a collection, its subject's name and its embedding. */
+  public record NamedFace(UUID faceId, UUID subjectId, String subject, String collection, float[] embedding) {}
+
+  /** The oldest subject of the collection with exactly this name, or null. */
+  public Future<Subject> subjectByName(String collection, String name) {
+    return pool.preparedQuery("SELECT " + SUBJECT_COLUMNS + " FROM subjects s WHERE s.collection = $1 AND s.name = $2 "
+            + "ORDER BY s.created_at, s.id LIMIT 1")
+        .execute(Tuple.of(collection, name))
+        .map(rows -> rows.size() == 0 ? (Subject) null : subject(rows.iterator().next()))
+        .recover(GalleryStore::translate);
+  }
+
+  /** The distinct subject names of a collection, in the order they were first created. */
+  public Future<List<String>> subjectNamesOf(String collection) {
+    return pool.preparedQuery("SELECT name FROM subjects WHERE collection = $1 GROUP BY name ORDER BY min(created_at), name")
+        .execute(Tuple.of(collection))
+        .map(rows -> {
+          List<String> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(r.getString(0)));
+          return out;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /**
+   * A page of a collection's faces (oldest first) with their subjects' names, only those of {@code subjectId}
+   * when it is not null; {@code page} counts from 0. Embeddings are not read.
+   */
+  public Future<Page<NamedFace>> collectionFaces(String collection, UUID subjectId, int page, int size) {
+    if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
+      return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST,
+          "page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE));
+    }
+    String where = " WHERE f.collection = $1" + (subjectId == null ? "" : " AND f.subject_id = $2");
+    Tuple args = subjectId == null ? Tuple.of(collection) : Tuple.of(collection, subjectId);
+    Future<Long> total = pool.preparedQuery("SELECT count(*) FROM faces f" + where).execute(args)
+        .map(rows -> rows.iterator().next().getLong(0));
+    Tuple pageArgs = subjectId == null ? Tuple.of(collection, (long) size, (long) page * size)
+        : Tuple.of(collection, subjectId, (long) size, (long) page * size);
+    int n = subjectId == null ? 2 : 3;
+    Future<List<NamedFace>> items = pool.preparedQuery("SELECT f.id, f.subject_id, s.name FROM faces f JOIN subjects s ON s.id = f.subject_id"
+            + where + " ORDER BY f.created_at, f.id LIMIT $" + n + " OFFSET $" + (n + 1))
+        .execute(pageArgs)
+        .map(rows -> {
+          List<NamedFace> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(new NamedFace(r.getUUID(0), r.getUUID(1), r.getString(2), collection, null)));
+          return out;
+        });
+    return Future.all(total, items).map(all -> new Page<>(items.result(), page, size, total.result()))
+        .recover(GalleryStore::translate);
+  }
+
+  /** One face with its subject's name and its embedding; FACE_NOT_FOUND when there is none. */
+  public Future<NamedFace> namedFace(UUID faceId) {
+    return pool.preparedQuery("SELECT f.id, f.subject_id, s.name, f.collection, f.embedding FROM faces f "
+            + "JOIN subjects s ON s.id = f.subject_id WHERE f.id = $1")
+        .execute(Tuple.of(faceId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw new FaceException(Failure.FACE_NOT_FOUND, "no face " + faceId);
+          }
+          Row r = rows.iterator().next();
+          return new NamedFace(r.getUUID(0), r.getUUID(1), r.getString(2), r.getString(3), decode(r.getBuffer(4)));
+        })
         .recover(GalleryStore::translate);
   }
 
@@ -449,13 +529,14 @@ public final class GalleryStore {
 
   /** Replaces a collection's settings, creating the collection if needed. */
   public Future<Written<CollectionSettings>> putCollectionSettings(String collection, CollectionSettings s) {
-    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin) VALUES ($1, $2, $3, $4) "
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin, shards) "
+            + "VALUES ($1, $2, $3, $4, $5) "
             + "ON CONFLICT (name) DO UPDATE SET threshold = EXCLUDED.threshold, target_fmr = EXCLUDED.target_fmr, "
             + "min_margin = EXCLUDED.min_margin")
         .execute(Tuple.of(collection, s.threshold() == null ? null : s.threshold().floatValue(), s.targetFmr(),
-            s.minMargin() == null ? null : s.minMargin().floatValue()))
+            s.minMargin() == null ? null : s.minMargin().floatValue(), defaultShards))
         .compose(rows -> appendChange(conn, collection, "settings", List.of(), null))
-        .map(seq -> new Written<>(s, seq)))
+        .map(seq -> new Written<>(s, seq[0], (int) seq[1])))
         .onSuccess(w -> lastKnown.settings(collection, s))
         .recover(GalleryStore::translate);
   }
@@ -466,14 +547,16 @@ public final class GalleryStore {
    * Takes the next sequence number and logs the change; call last in the transaction, so the counter's row
    * lock is held only until the commit.
    */
-  private static Future<Long> appendChange(SqlClient conn, String collection, String op, List<UUID> faceIds, UUID subjectId) {
-    return conn.query("UPDATE change_seq SET seq = seq + 1 RETURNING seq").execute()
-        .compose(rows -> {
-          long seq = rows.iterator().next().getLong(0);
-          return conn.preparedQuery("INSERT INTO change_log (seq, collection, op, face_ids, subject_id) VALUES ($1, $2, $3, $4, $5)")
-              .execute(Tuple.of(seq, collection, op, faceIds.toArray(UUID[]::new), subjectId))
-              .map(seq);
-        });
+  private static Future<long[]> appendChange(SqlClient conn, String collection, String op, List<UUID> faceIds, UUID subjectId) {
+    return conn.preparedQuery("SELECT COALESCE(shards, 1) FROM collections WHERE name = $1").execute(Tuple.of(collection))
+        .compose(sh -> conn.query("UPDATE change_seq SET seq = seq + 1 RETURNING seq").execute()
+            .compose(rows -> {
+              long seq = rows.iterator().next().getLong(0);
+              int shards = sh.size() == 0 ? 1 : sh.iterator().next().getInteger(0);
+              return conn.preparedQuery("INSERT INTO change_log (seq, collection, op, face_ids, subject_id, shards) VALUES ($1, $2, $3, $4, $5, $6)")
+                  .execute(Tuple.of(seq, collection, op, faceIds.toArray(UUID[]::new), subjectId, shards))
+                  .map(new long[] {seq, shards});
+            }));
   }
 
   /** The sequence number of the last committed change. */
@@ -490,30 +573,155 @@ public final class GalleryStore {
         .recover(GalleryStore::translate);
   }
 
-  /** Changes after {@code afterSeq}, in order, at most {@code limit}; an add whose face is gone has no entry. */
+  /** Changes after {@code afterSeq}, in order, at most {@code limit}; faces of an add that are gone since are left out. */
   public Future<List<dev.facerec.bus.IndexChange>> changesSince(long afterSeq, int limit) {
-    return pool.preparedQuery("SELECT c.seq, c.collection, c.op, c.face_ids, c.subject_id, f.embedding FROM change_log c "
-            + "LEFT JOIN faces f ON c.op = 'add' AND f.id = c.face_ids[1] WHERE c.seq > $1 ORDER BY c.seq LIMIT $2")
+    return pool.preparedQuery("SELECT c.seq, c.collection, c.op, c.face_ids, c.subject_id, c.shards, f.id, f.subject_id, f.embedding "
+            + "FROM (SELECT * FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2) c "
+            + "LEFT JOIN faces f ON c.op = 'add' AND f.id = ANY(c.face_ids) ORDER BY c.seq, f.id")
         .execute(Tuple.of(afterSeq, limit))
         .map(rows -> {
-          List<dev.facerec.bus.IndexChange> out = new ArrayList<>(rows.size());
+          List<dev.facerec.bus.IndexChange> out = new ArrayList<>();
+          long current = -1;
+          List<dev.facerec.bus.IndexChange.Entry> adds = null;
+          Row first = null;
           for (Row r : rows) {
             long seq = r.getLong(0);
-            String collection = r.getString(1);
-            List<UUID> ids = List.of(r.getArrayOfUUIDs(3));
-            switch (r.getString(2)) {
-              case "add" -> {
-                Buffer e = r.getBuffer(5);
-                out.add(e == null || ids.isEmpty()
-                    ? new dev.facerec.bus.IndexChange(seq, collection, dev.facerec.bus.IndexChange.Op.ADD, List.of(), List.of())
-                    : dev.facerec.bus.IndexChange.adding(seq, collection, ids.get(0), r.getUUID(4), decode(e)));
+            if (seq != current) {
+              if (first != null) {
+                out.add(change(first, adds));
               }
-              case "remove" -> out.add(dev.facerec.bus.IndexChange.removing(seq, collection, ids));
-              default -> out.add(new dev.facerec.bus.IndexChange(seq, collection, dev.facerec.bus.IndexChange.Op.SETTINGS, List.of(), List.of()));
+              current = seq;
+              first = r;
+              adds = new ArrayList<>();
             }
+            if (r.getUUID(6) != null) {
+              adds.add(new dev.facerec.bus.IndexChange.Entry(r.getUUID(6), r.getUUID(7), decode(r.getBuffer(8))));
+            }
+          }
+          if (first != null) {
+            out.add(change(first, adds));
           }
           return out;
         })
+        .recover(GalleryStore::translate);
+  }
+
+  private static dev.facerec.bus.IndexChange change(Row r, List<dev.facerec.bus.IndexChange.Entry> adds) {
+    long seq = r.getLong(0);
+    String collection = r.getString(1);
+    int shards = r.getInteger(5);
+    return switch (r.getString(2)) {
+      case "add" -> new dev.facerec.bus.IndexChange(seq, collection, shards, dev.facerec.bus.IndexChange.Op.ADD, List.copyOf(adds), List.of());
+      case "remove" -> dev.facerec.bus.IndexChange.removing(seq, collection, shards, List.of(r.getArrayOfUUIDs(3)));
+      default -> new dev.facerec.bus.IndexChange(seq, collection, shards, dev.facerec.bus.IndexChange.Op.SETTINGS, List.of(), List.of());
+    };
+  }
+
+  /** One face of an import: ids kept from the export, so importing the same file twice adds nothing twice. */
+  public record ImportedFace(UUID faceId, UUID subjectId, String subjectName, float[] vector) {}
+
+  /**
+   * Stores a batch of imported faces in one transaction with one change-log entry for the faces it added;
+   * subjects and faces that already exist (same ids) are skipped. The collection's model must be
+   * {@code modelId} (or unset). Returns the faces added and the entry's sequence number (0 when none).
+   */
+  public Future<Written<List<ImportedFace>>> importBatch(String collection, String modelId, List<ImportedFace> batch) {
+    if (batch.isEmpty()) {
+      return Future.succeededFuture(new Written<>(List.of(), 0));
+    }
+    int dimension = batch.get(0).vector().length;
+    for (ImportedFace f : batch) {
+      try {
+        checkEmbedding(f.vector());
+        requireText(f.subjectName(), "subject name");
+      } catch (FaceException e) {
+        return Future.failedFuture(e);
+      }
+      if (f.vector().length != dimension) {
+        return Future.failedFuture(new FaceException(Failure.INVALID_REQUEST, "face " + f.faceId() + " has " + f.vector().length
+            + " floats, the batch " + dimension));
+      }
+    }
+    return pool.withTransaction(conn -> conn
+            .preparedQuery("INSERT INTO collections (name, shards) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .execute(Tuple.of(collection, defaultShards))
+            .compose(v -> bindModel(conn, collection, modelId, dimension))
+            .compose(v -> conn.preparedQuery("INSERT INTO subjects (id, collection, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                .executeBatch(batch.stream().map(f -> f.subjectId()).distinct()
+                    .map(id -> Tuple.of(id, collection, batch.stream().filter(f -> f.subjectId().equals(id)).findFirst().orElseThrow().subjectName()))
+                    .toList()))
+            .compose(v -> conn.preparedQuery("SELECT id FROM subjects WHERE id = ANY($1) AND collection <> $2")
+                .execute(Tuple.of(batch.stream().map(ImportedFace::subjectId).distinct().toArray(UUID[]::new), collection)))
+            .compose(clash -> clash.size() > 0
+                ? Future.failedFuture(new FaceException(Failure.INVALID_REQUEST, "subject " + clash.iterator().next().getUUID(0)
+                    + " belongs to another collection"))
+                : Future.succeededFuture())
+            .compose(v -> conn.preparedQuery("INSERT INTO faces (id, subject_id, collection, model_id, dimension, embedding, "
+                    + "box_x, box_y, box_width, box_height, score) VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, 0, 0) "
+                    + "ON CONFLICT (id) DO NOTHING RETURNING id")
+                .executeBatch(batch.stream().map(f -> Tuple.of(f.faceId(), f.subjectId(), collection, modelId, dimension, encode(f.vector()))).toList()))
+            .compose(rows -> {
+              java.util.Set<UUID> added = new java.util.HashSet<>();
+              for (RowSet<Row> rs = rows; rs != null; rs = rs.next()) {
+                rs.forEach(r -> added.add(r.getUUID(0)));
+              }
+              List<ImportedFace> in = batch.stream().filter(f -> added.contains(f.faceId())).toList();
+              if (in.isEmpty()) {
+                return Future.succeededFuture(new Written<>(in, 0, 1));
+              }
+              return appendChange(conn, collection, "add", in.stream().map(ImportedFace::faceId).toList(), null)
+                  .map(seq -> new Written<>(in, seq[0], (int) seq[1]));
+            }))
+        .recover(GalleryStore::translate);
+  }
+
+  /** A page of a collection's faces for export, in face-id order after {@code after} (null: from the start). */
+  public Future<List<Row>> exportPage(String collection, UUID after, int limit) {
+    return pool.preparedQuery("SELECT f.id, f.subject_id, s.name, f.model_id, f.embedding FROM faces f JOIN subjects s ON s.id = f.subject_id "
+            + "WHERE f.collection = $1 AND ($2::uuid IS NULL OR f.id > $2) ORDER BY f.id LIMIT $3")
+        .execute(Tuple.of(collection, after, limit))
+        .map(rows -> {
+          List<Row> out = new ArrayList<>(rows.size());
+          rows.forEach(out::add);
+          return out;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** The model and dimension a collection's embeddings were made with, or null when it has none. */
+  public Future<JsonObject> collectionModel(String collection) {
+    return pool.preparedQuery("SELECT model_id, dimension, (SELECT count(*) FROM faces WHERE collection = $1) FROM collections WHERE name = $1")
+        .execute(Tuple.of(collection))
+        .map(rows -> rows.size() == 0 ? null : new JsonObject().put("modelId", rows.iterator().next().getString(0))
+            .put("dimension", rows.iterator().next().getInteger(1)).put("faces", rows.iterator().next().getLong(2)))
+        .recover(GalleryStore::translate);
+  }
+
+  /** Every collection's shard count (1 for collections made before shards existed). */
+  public Future<Map<String, Integer>> collectionShards() {
+    return pool.query("SELECT name, COALESCE(shards, 1) FROM collections ORDER BY name").execute()
+        .map(rows -> {
+          Map<String, Integer> out = new LinkedHashMap<>();
+          rows.forEach(r -> out.put(r.getString(0), r.getInteger(1)));
+          return out;
+        })
+        .recover(GalleryStore::translate);
+  }
+
+  /** One shard's embeddings ({@link dev.facerec.index.Shards}) and the change-log position they reflect, in one snapshot. */
+  public Future<Consistent> consistentEmbeddings(String collection, int shard, int shards) {
+    String filter = shards <= 1 ? "" : " AND " + dev.facerec.index.Shards.sql("$2") + " = $3";
+    Tuple args = shards <= 1 ? Tuple.of(collection) : Tuple.of(collection, shards, shard);
+    return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute()
+            .compose(v -> conn.query("SELECT seq FROM change_seq").execute())
+            .compose(seqRows -> conn
+                .preparedQuery("SELECT id, subject_id, embedding FROM faces WHERE collection = $1" + filter + " ORDER BY created_at, id")
+                .execute(args)
+                .map(rows -> {
+                  List<StoredEmbedding> list = new ArrayList<>(rows.size());
+                  rows.forEach(row -> list.add(new StoredEmbedding(row.getUUID(0), row.getUUID(1), decode(row.getBuffer(2)))));
+                  return new Consistent(list, seqRows.iterator().next().getLong(0));
+                })))
         .recover(GalleryStore::translate);
   }
 

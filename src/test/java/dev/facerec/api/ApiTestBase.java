@@ -285,9 +285,10 @@ abstract class ApiTestBase {
           after.getJsonArray("candidates").getJsonObject(0).getString("subjectId"));
       assertEquals(before.getDouble("similarity"), after.getDouble("similarity"), 1e-4, "same answer after the restart");
     }
-    JsonObject status = http.get("/api/v1/index/status").json().getJsonArray("collections").getJsonObject(0);
-    assertEquals(IDENTITIES - 1, status.getInteger("size"));
-    assertNotNull(status.getString("snapshotAt"), "the index was loaded from its snapshot");
+    JsonObject index = http.get("/api/v1/index/status").json();
+    assertEquals(IDENTITIES - 1, index.getJsonArray("collections").getJsonObject(0).getInteger("size"));
+    assertEquals("catch-up", index.getJsonObject("startup").getString("mode"), "the index was loaded from its snapshots: " + index.getJsonObject("startup"));
+    assertNotNull(index.getJsonArray("shards").getJsonObject(0).getString("snapshotAt"), "the shards come from their snapshots");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.facerec.app.HealthCheck;
 import dev.facerec.app.Service;
 import dev.facerec.config.ConfigLoader;
 import dev.facerec.security.AdminKeyBootstrap;
@@ -100,6 +101,9 @@ class TlsFirstStartIT {
         } catch (IOException expected) {
           // the TLS port drops a plain-text request
         }
+        // The container HEALTHCHECK: HTTPS to the readiness route, trusting the node's own certificate
+        assertEquals(0, HealthCheck.check(null, String.valueOf(service.port()), cert.toString()), "ready over HTTPS");
+        assertEquals(1, HealthCheck.check(null, String.valueOf(service.port()), null), "plain HTTP to the TLS port is not ready");
       }
       // A restart neither rewrites the file nor adds a key.
       try (Service again = Service.start(ConfigLoader.load(env))) {

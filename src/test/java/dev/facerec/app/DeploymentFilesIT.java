@@ -307,14 +307,35 @@ class DeploymentFilesIT {
 
   @Test
   @Order(9)
-  @DisplayName("the top-level docker-compose.yml still passes docker-compose config, and requires POSTGRES_PASSWORD")
+  @DisplayName("the top-level docker-compose.yml passes docker-compose config and is hardened: read-only, no capabilities, secrets as files, loopback port, grace beyond the drain")
   void topLevelComposeFileIsValid() throws Exception {
     requireTool("docker-compose", "apt-get install -y docker-compose");
-    Result ok = compose(TOP_COMPOSE, Map.of("POSTGRES_PASSWORD", "only-for-this-test"), "config", "-q");
-    assertEquals(0, ok.exit(), ok.output());
-    Result missing = compose(TOP_COMPOSE, Map.of(), "config", "-q");
-    assertNotEquals(0, missing.exit(), "POSTGRES_PASSWORD is required");
-    assertTrue(missing.output().contains("POSTGRES_PASSWORD"), missing.output());
+    Result resolved = compose(TOP_COMPOSE, Map.of(), "config");
+    assertEquals(0, resolved.exit(), resolved.output());
+    Map<String, Object> services = map(yaml(resolved.output()).get("services"));
+    for (String name : List.of("facerec", "postgres")) {
+      Map<String, Object> s = map(services.get(name));
+      assertEquals(true, s.get("read_only"), name + ": read-only root filesystem");
+      assertEquals(List.of("ALL"), s.get("cap_drop"), name);
+      assertTrue(String.valueOf(s.get("security_opt")).contains("no-new-privileges:true"), name);
+      Map<String, Object> env = map(s.get("environment"));
+      for (Map.Entry<String, Object> e : env.entrySet()) {
+        assertFalse(e.getKey().matches(".*(PASSWORD|DATABASE_URL|API_KEY)") , name + ": a secret inline in the environment: " + e.getKey());
+      }
+    }
+    Map<String, Object> facerec = map(services.get("facerec"));
+    Map<String, Object> env = map(facerec.get("environment"));
+    assertEquals("/run/secrets/database_url", env.get("DATABASE_URL_FILE"));
+    assertEquals("/run/secrets/facerec_admin_key", env.get("ADMIN_API_KEY_FILE"));
+    assertEquals("/run/secrets/postgres_password", map(map(services.get("postgres")).get("environment")).get("POSTGRES_PASSWORD_FILE"));
+    assertEquals(List.of("127.0.0.1:8000:8000/tcp"), facerec.get("ports"), "the port is bound to loopback");
+    assertNull(map(services.get("postgres")).get("ports"), "postgres publishes no port");
+    assertTrue(String.valueOf(facerec.get("volumes")).contains(":/app/data:rw") || String.valueOf(facerec.get("volumes")).contains("target: /app/data"),
+        "DATA_DIR is the writable mount: " + facerec.get("volumes"));
+    assertTrue(String.valueOf(facerec.get("tmpfs")).contains("/tmp"), "native libraries unpack to /tmp");
+    String grace = String.valueOf(facerec.get("stop_grace_period"));
+    assertTrue(grace.matches("\\d+s") && Integer.parseInt(grace.replace("s", "")) > 30, "stop_grace_period beyond the 30 s drain: " + grace);
+    assertTrue(String.valueOf(map(facerec.get("healthcheck")).get("test")).contains("dev.facerec.app.HealthCheck"), "readiness check");
   }
 
   // --- nginx set-up ---

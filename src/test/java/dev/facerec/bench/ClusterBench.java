@@ -41,7 +41,7 @@ public final class ClusterBench {
     Path root = Files.createTempDirectory("clusterbench");
     Map<String, Integer> hz = new HashMap<>();
     List<String> names = List.of("b1", "b2", "b3");
-    names.forEach(n -> hz.put(n, NodeProcess.freePort()));
+    names.forEach(n -> hz.put(n, NodeProcess.freePortPair(200)));
     String members = String.join(",", names.stream().map(n -> "127.0.0.1:" + hz.get(n)).toList());
     Map<String, NodeProcess> nodes = new java.util.LinkedHashMap<>();
     Map<String, Map<String, String>> envs = new HashMap<>();

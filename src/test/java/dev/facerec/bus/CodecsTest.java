@@ -73,7 +73,8 @@ class CodecsTest {
   @DisplayName("search requests, results and index changes round-trip")
   void indexMessagesRoundTrip() {
     float[] v = {0.6f, 0.8f, 0f};
-    SearchRequest sr = roundTrip(new SearchRequest("default", v, 40), SearchRequest.class);
+    SearchRequest sr = roundTrip(new SearchRequest("default", 3, v, 40), SearchRequest.class);
+    assertEquals(3, sr.shard());
     assertArrayEquals(v, sr.vector());
     assertEquals(40, sr.k());
     UUID f = UUID.randomUUID();
@@ -81,11 +82,12 @@ class CodecsTest {
     SearchResult res = roundTrip(new SearchResult(List.of(new SearchResult.Hit(f, s, 0.73f)), 42), SearchResult.class);
     assertEquals(new SearchResult.Hit(f, s, 0.73f), res.hits().get(0));
     assertEquals(42, res.appliedSeq());
-    IndexChange add = roundTrip(IndexChange.adding(7, "c", f, s, v), IndexChange.class);
+    IndexChange add = roundTrip(IndexChange.adding(7, "c", 6, f, s, v), IndexChange.class);
+    assertEquals(6, add.shards());
     assertEquals(7, add.seq());
     assertEquals(IndexChange.Op.ADD, add.op());
     assertArrayEquals(v, add.add().get(0).vector());
-    IndexChange rm = roundTrip(IndexChange.removing(8, "c", List.of(f, s)), IndexChange.class);
+    IndexChange rm = roundTrip(IndexChange.removing(8, "c", 6, List.of(f, s)), IndexChange.class);
     assertEquals(List.of(f, s), rm.remove());
     assertEquals(IndexChange.Op.REMOVE, rm.op());
   }

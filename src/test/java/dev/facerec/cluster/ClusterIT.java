@@ -65,7 +65,7 @@ class ClusterIT {
     env.put("CLUSTER_ENABLED", "true");
     env.put("CLUSTER_MEMBERS", members);
     env.put("CLUSTER_HOST", "127.0.0.1");
-    env.put("CLUSTER_PORT", String.valueOf(hzPorts.computeIfAbsent(name, n -> NodeProcess.freePort())));
+    env.put("CLUSTER_PORT", String.valueOf(hzPorts.computeIfAbsent(name, n -> NodeProcess.freePortPair(200))));
     env.put("CLUSTER_BUS_PORT", String.valueOf(NodeProcess.freePort()));
     env.put("NODE_NAME", name);
     env.put("NODE_ROLES", roles);
@@ -93,7 +93,7 @@ class ClusterIT {
     models = TestData.modelsDir(PROFILE);
     root = Files.createTempDirectory("clusterit");
     for (String n : List.of("n1", "n2", "n3", "n4", "cli")) {
-      hzPorts.put(n, NodeProcess.freePort());
+      hzPorts.put(n, NodeProcess.freePortPair(200));
     }
     members = String.join(",", List.of("n1", "n2", "n3").stream().map(n -> "127.0.0.1:" + hzPorts.get(n)).toList());
     start("n1", "api,inference");

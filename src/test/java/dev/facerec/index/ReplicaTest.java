@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class ReplicaTest {
   static final IndexParams PARAMS = new IndexParams(16, 100, 100);
+  static final int SHARDS = 3;
 
   static float[] vec(Random r) {
     float[] v = new float[8];
@@ -34,15 +35,15 @@ class ReplicaTest {
       String c = seq % 3 == 0 ? "b" : "a";
       if (!live.isEmpty() && r.nextInt(4) == 0) {
         UUID gone = live.remove(r.nextInt(live.size()));
-        out.add(IndexChange.removing(seq, "a", List.of(gone)));
+        out.add(IndexChange.removing(seq, "a", SHARDS, List.of(gone)));
       } else if (seq % 7 == 0) {
-        out.add(new IndexChange(seq, c, IndexChange.Op.SETTINGS, List.of(), List.of()));
+        out.add(new IndexChange(seq, c, SHARDS, IndexChange.Op.SETTINGS, List.of(), List.of()));
       } else {
         UUID f = UUID.randomUUID();
         if (c.equals("a")) {
           live.add(f);
         }
-        out.add(IndexChange.adding(seq, c, f, UUID.randomUUID(), vec(r)));
+        out.add(IndexChange.adding(seq, c, SHARDS, f, UUID.randomUUID(), vec(r)));
       }
     }
     return out;
@@ -62,9 +63,11 @@ class ReplicaTest {
     }
     assertEquals(200, mixed.applied());
     assertFalse(mixed.hasGap());
-    assertEquals(ordered.checksum("a"), mixed.checksum("a"));
-    assertEquals(ordered.checksum("b"), mixed.checksum("b"));
-    assertEquals(ordered.shard("a").ids(), mixed.shard("a").ids());
+    assertEquals(ordered.shards().keySet(), mixed.shards().keySet());
+    for (String key : ordered.shards().keySet()) {
+      assertEquals(ordered.checksum(key), mixed.checksum(key), key);
+      assertEquals(ordered.shard(key).ids(), mixed.shard(key).ids(), key);
+    }
   }
 
   @Test
@@ -80,10 +83,11 @@ class ReplicaTest {
     assertEquals(2, r.waitingFor());
     r.offer(h.get(1));
     assertEquals(4, r.applied());
-    String sum = r.checksum("a");
+    java.util.Map<String, String> sums = new java.util.HashMap<>();
+    r.shards().keySet().forEach(k -> sums.put(k, r.checksum(k)));
     r.offer(h.get(1));
     r.offer(h.get(3));
-    assertEquals(sum, r.checksum("a"));
+    r.shards().keySet().forEach(k -> assertEquals(sums.get(k), r.checksum(k)));
   }
 
   @Test
@@ -95,13 +99,36 @@ class ReplicaTest {
     // A "snapshot" taken at 250, labelled with the older position 200: replay 201..300 onto it.
     Replica at250 = new Replica("m", 8, PARAMS, 0);
     h.subList(0, 250).forEach(at250::offer);
-    Replica restarted = new Replica("m", 8, PARAMS, 200);
-    restarted.put(at250.shard("a"));
-    restarted.put(at250.shard("b"));
+    Replica restarted = new Replica("m", 8, PARAMS, 200, java.util.Map.of("a", SHARDS, "b", SHARDS), k -> true);
+    at250.shards().forEach(restarted::put);
     h.subList(200, 300).forEach(restarted::offer);
-    assertEquals(reference.checksum("a"), restarted.checksum("a"));
-    assertEquals(reference.checksum("b"), restarted.checksum("b"));
-    assertEquals(Replica.checksumOf(reference.shard("a")), Replica.checksumOf(restarted.shard("a")));
+    for (String key : reference.shards().keySet()) {
+      assertEquals(reference.checksum(key), restarted.checksum(key), key);
+      assertEquals(Replica.checksumOf(reference.shard(key)), Replica.checksumOf(restarted.shard(key)), key);
+    }
+  }
+
+  @Test
+  @DisplayName("a replica applies only the faces of the shards it holds; together the holders cover every face once")
+  void appliesOnlyItsShards() {
+    List<IndexChange> h = history(300, 6);
+    Replica all = new Replica("m", 8, PARAMS, 0);
+    h.forEach(all::offer);
+    Replica even = new Replica("m", 8, PARAMS, 0, java.util.Map.of(), k -> k.endsWith("#0") || k.endsWith("#2"));
+    Replica odd = new Replica("m", 8, PARAMS, 0, java.util.Map.of(), k -> k.endsWith("#1"));
+    h.forEach(even::offer);
+    h.forEach(odd::offer);
+    assertEquals(java.util.Set.of("a#0", "a#2", "b#0", "b#2"), even.shards().keySet());
+    assertEquals(java.util.Set.of("a#1", "b#1"), odd.shards().keySet());
+    for (String key : all.shards().keySet()) {
+      Replica holder = even.shard(key) != null ? even : odd;
+      assertEquals(all.checksum(key), holder.checksum(key), key);
+      for (UUID id : holder.shard(key).ids()) {
+        assertEquals(key, Shards.key(key.substring(0, 1), Shards.of(id, SHARDS)), "face in the wrong shard");
+      }
+    }
+    assertEquals(all.shards().values().stream().mapToInt(HnswShard::size).sum(),
+        even.shards().values().stream().mapToInt(HnswShard::size).sum() + odd.shards().values().stream().mapToInt(HnswShard::size).sum());
   }
 
   @Test

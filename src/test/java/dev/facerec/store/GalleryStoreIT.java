@@ -390,6 +390,16 @@ class GalleryStoreIT {
     GalleryStore.Consistent snap = await(store.consistentEmbeddings(collection));
     assertEquals(39, snap.embeddings().size());
     assertEquals(before + 42, snap.seq());
+    // Each face is read back in exactly the shard Java computes for it (the SQL hash agrees with Shards.of).
+    int total = 0;
+    for (int shard = 0; shard < 4; shard++) {
+      GalleryStore.Consistent part = await(store.consistentEmbeddings(collection, shard, 4));
+      for (GalleryStore.StoredEmbedding e : part.embeddings()) {
+        assertEquals(shard, dev.facerec.index.Shards.of(e.faceId(), 4), "face " + e.faceId());
+      }
+      total += part.embeddings().size();
+    }
+    assertEquals(39, total);
     List<UUID> deleted = await(store.deleteSubject(s.id())).value();
     assertEquals(39, deleted.size());
     assertEquals(before + 43, await(store.currentSeq()));

@@ -71,8 +71,10 @@ public final class Http {
           .map(e -> e.getValue().get(0)).orElse(null);
     }
 
+    /** The stable error code: {@code error.code}, or {@code facerec.code} in the CompreFace-shaped errors. */
     public String errorCode() {
-      return json().getJsonObject("error").getString("code");
+      JsonObject j = json();
+      return j.containsKey("error") ? j.getJsonObject("error").getString("code") : j.getJsonObject("facerec").getString("code");
     }
 
     @Override

@@ -29,12 +29,42 @@ public final class NodeProcess implements AutoCloseable {
     this.log = Path.of("target", "cluster-it", name + ".log");
   }
 
+  /**
+   * A free port below the kernel's ephemeral range (32768 and up on Linux): a port from that range can be handed
+   * to some outgoing connection before the node binds it ("Address already in use" under load).
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 200; i++) {
+      int p = r.nextInt(20_000, 32_000);
+      if (!TAKEN.add(p)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(p)) {
+        return p;
+      } catch (IOException busy) {
+        // try another
+      }
     }
+    throw new IllegalStateException("no free port in 20000-32000");
+  }
+
+  /** Ports handed out by this JVM: never twice. */
+  private static final java.util.Set<Integer> TAKEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** A free port whose companion {@code port + offset} is free too (the index grid listens at CLUSTER_PORT + 200). */
+  public static int freePortPair(int offset) {
+    for (int i = 0; i < 50; i++) {
+      int p = freePort();
+      if (p + offset < 32_768 && TAKEN.add(p + offset)) {
+        try (ServerSocket s = new ServerSocket(p + offset)) {
+          return p;
+        } catch (IOException taken) {
+          // try another
+        }
+      }
+    }
+    throw new IllegalStateException("no free port pair");
   }
 
   /** The command that starts the service's Main with {@code args}. */
@@ -62,7 +92,38 @@ public final class NodeProcess implements AutoCloseable {
    * into a fixed buffer and crashes the JVM (SIGSEGV) when the command line is several kilobytes long.
    */
   public static Map<String, String> environment() {
-    return useJar() ? Map.of() : Map.of("CLASSPATH", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    if (useJar()) {
+      return Map.of();
+    }
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    // Node processes load classes long after they start: a copy keeps them apart from a rebuild meanwhile.
+    String classes = Path.of("target", "classes").toAbsolutePath().toString();
+    return Map.of("CLASSPATH", cp.replace(classes, classesCopy().toString()));
+  }
+
+  private static Path classesCopy;
+
+  private static synchronized Path classesCopy() {
+    if (classesCopy == null) {
+      try {
+        Path src = Path.of("target", "classes").toAbsolutePath();
+        Path dst = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "node-classes");
+        try (var files = Files.walk(src)) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            Path to = dst.resolve(src.relativize(f).toString());
+            if (Files.isDirectory(f)) {
+              Files.createDirectories(to);
+            } else {
+              Files.copy(f, to);
+            }
+          }
+        }
+        classesCopy = dst;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return classesCopy;
   }
 
   private static long newestClass() {

@@ -45,18 +45,18 @@ public final class ApiRouter {
     Handler<RoutingContext> recognize = guards.require(Role.RECOGNIZE, false);
     Handler<RoutingContext> detect = guards.require(Role.DETECT, false);
 
+    // HEAD wherever GET: routed as GET; the server sends the headers without the body.
+    router.route().method(HttpMethod.HEAD).handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
+    router.route().handler(measure(api.metrics()));
+    dev.facerec.api.compreface.CompreFaceRoutes.errorStyle(router);
     router.route().handler(ctx -> {
       ctx.put(Errors.METRICS, api.metrics());
       ctx.next();
     });
     router.route().handler(guards::everyRequest);
+    router.route().handler(deadline(vertx, api.config().api().requestTimeoutMs()));
     if (!api.config().api().corsOrigins().isEmpty()) {
-      router.route().handler(CorsHandler.create()
-          .addOrigins(api.config().api().corsOrigins())
-          .allowCredentials(api.config().api().corsAllowCredentials())
-          .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE))
-          .allowedHeaders(java.util.Set.of("Content-Type", "X-API-Key", "Authorization", "X-Request-Id"))
-          .exposedHeaders(java.util.Set.of("X-Request-Id", "Retry-After", "Location")));
+      router.route().handler(cors(api.config().api().corsOrigins(), api.config().api().corsAllowCredentials()));
     }
 
     probes(router, api);
@@ -97,6 +97,10 @@ public final class ApiRouter {
     router.delete(BASE + "/subjects/:id/faces/:faceId").handler(enroll).handler(subjects::deleteFace);
     router.get(BASE + "/subjects/:id/consistency").handler(enroll).handler(subjects::consistency);
     router.get(BASE + "/collections/:name/settings").handler(enroll).handler(collections::getSettings);
+    // Embeddings are biometric data: export and import need an admin, limited to its collection when scoped.
+    EmbeddingsHandlers embeddings = new EmbeddingsHandlers(api);
+    router.get(BASE + "/collections/:name/embeddings").handler(guards.require(Role.ADMIN, false)).handler(embeddings::export);
+    router.post(BASE + "/collections/:name/embeddings").handler(guards.require(Role.ADMIN, false)).handler(embeddings::importAll);
     router.put(BASE + "/collections/:name/settings").handler(adminOnly).handler(json).handler(collections::putSettings);
 
     router.post(BASE + "/admin/index/rebuild").handler(adminOnly).handler(ctx -> {
@@ -116,6 +120,8 @@ public final class ApiRouter {
     router.delete(BASE + "/admin/keys/:keyId").handler(adminOnly).handler(admin::revokeKey);
     router.post(BASE + "/admin/keys/:keyId/rotate").handler(adminOnly).handler(admin::rotateKey);
 
+    dev.facerec.api.compreface.CompreFaceRoutes.mount(router, api, guards);
+
     router.get("/ws/detect").handler(guards.requireForUpgrade(Role.DETECT)).handler(socket::upgrade);
 
     // API docs: open by default (they hold no data); DOCS_REQUIRE_AUTH=true puts them behind any valid credential.
@@ -130,8 +136,87 @@ public final class ApiRouter {
     router.get("/docs/*").handler(docs).handler(StaticHandler.create(SWAGGER_UI).setCachingEnabled(true));
 
     router.route().failureHandler(Errors::handle);
-    router.route().last().handler(ctx -> ctx.fail(404));
+    // No catch-all route: the router itself answers 404 for an unknown path and 405 for a known path with
+    // another method, through the failure handler above (a catch-all would turn every 405 into a 404).
+    router.errorHandler(404, Errors::handle).errorHandler(405, Errors::handle);
     return router;
+  }
+
+  /**
+   * CORS for the listed origins only. A request from another origin (not this server's own) is refused with
+   * 403 CORS_ORIGIN_REFUSED before Vert.x's handler sees it (which would fail it as an internal error).
+   * Answers vary by Origin; browsers may cache a preflight for 10 minutes.
+   */
+  static Handler<RoutingContext> cors(java.util.List<String> origins, boolean credentials) {
+    CorsHandler cors = CorsHandler.create()
+        .addOrigins(origins)
+        .allowCredentials(credentials)
+        .maxAgeSeconds(600)
+        .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE))
+        .allowedHeaders(java.util.Set.of("Content-Type", "X-API-Key", "Authorization", "X-Request-Id", "traceparent"))
+        .exposedHeaders(java.util.Set.of("X-Request-Id", "Retry-After", "Location"));
+    boolean any = origins.contains("*");
+    return ctx -> {
+      ctx.response().headers().add("Vary", "Origin");
+      String origin = ctx.request().getHeader("Origin");
+      if (origin == null) {
+        ctx.next();
+      } else if (any || origins.contains(origin)) {
+        cors.handle(ctx);
+      } else if (sameOrigin(ctx, origin)) {
+        ctx.next(); // a page of this server calling it: not cross-origin
+      } else {
+        Errors.send(ctx, dev.facerec.bus.Failure.CORS_ORIGIN_REFUSED, "origin '" + origin + "' is not allowed (CORS_ORIGINS)");
+      }
+    };
+  }
+
+  private static boolean sameOrigin(RoutingContext ctx, String origin) {
+    int scheme = origin.indexOf("://");
+    io.vertx.core.net.HostAndPort authority = ctx.request().authority();
+    if (scheme < 0 || authority == null) {
+      return false;
+    }
+    String host = authority.host() + (authority.port() > 0 ? ":" + authority.port() : "");
+    return origin.substring(scheme + 3).equalsIgnoreCase(host);
+  }
+
+  /** Per-route latency (the route template, never the raw path) and, through {@link Errors}, errors by code. */
+  static Handler<RoutingContext> measure(dev.facerec.metrics.RecognitionMetrics metrics) {
+    return ctx -> {
+      long t0 = System.nanoTime();
+      ctx.put(Errors.METRICS, metrics);
+      ctx.addEndHandler(v -> {
+        io.vertx.ext.web.Route route = ctx.currentRoute();
+        String template = route == null || route.getPath() == null ? "unmatched" : route.getPath();
+        long nanos = System.nanoTime() - t0;
+        metrics.httpRequest(ctx.request().method().name(), template, ctx.response().getStatusCode(), nanos);
+        AccessLog.log(ctx, template, ctx.response().getStatusCode(), nanos);
+      });
+      ctx.next();
+    };
+  }
+
+  /**
+   * REQUEST_TIMEOUT_MS: a request still unanswered then gets 503 REQUEST_TIMEOUT and its connection is closed
+   * (a stalled upload included). The WebSocket and the index rebuild (an operator command) are exempt.
+   */
+  static Handler<RoutingContext> deadline(Vertx vertx, long timeoutMs) {
+    return ctx -> {
+      String path = ctx.request().path();
+      if (!"/ws/detect".equals(path) && !(BASE + "/admin/index/rebuild").equals(path)) {
+        long timer = vertx.setTimer(timeoutMs, t -> {
+          if (!ctx.response().ended() && !ctx.response().headWritten()) {
+            if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) { // an HTTP/2 connection carries other streams
+              ctx.response().putHeader("Connection", "close").endHandler(v -> ctx.request().connection().close());
+            }
+            Errors.send(ctx, dev.facerec.bus.Failure.REQUEST_TIMEOUT, "the request did not complete within " + timeoutMs + " ms");
+          }
+        });
+        ctx.addEndHandler(v -> vertx.cancelTimer(timer));
+      }
+      ctx.next();
+    };
   }
 
   /**

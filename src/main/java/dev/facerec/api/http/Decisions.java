@@ -13,20 +13,20 @@ import io.vertx.ext.web.RoutingContext;
  * one for identify, calibrated on a false-positive identification rate; the 1:1 one for verify). A target
  * FMR is a per-comparison rate, resolved through the 1:1 calibration curve.
  */
-final class Decisions {
+public final class Decisions {
   private final ApiContext api;
 
-  Decisions(ApiContext api) {
+  public Decisions(ApiContext api) {
     this.api = api;
   }
 
   /** For identify: the collection's settings, else the 1:N default. */
-  Future<Policy> forIdentify(RoutingContext ctx, String collection) {
+  public Future<Policy> forIdentify(RoutingContext ctx, String collection) {
     return resolve(ctx, collection, new Policy(api.identifyThreshold(), api.identifyThresholdSource(), 0));
   }
 
   /** For verify (1:1): the request's parameters, else the 1:1 default. */
-  Future<Policy> forVerify(RoutingContext ctx) {
+  public Future<Policy> forVerify(RoutingContext ctx) {
     return resolve(ctx, null, new Policy(api.threshold(), api.thresholdSource(), 0));
   }
 

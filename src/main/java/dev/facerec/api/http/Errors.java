@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 public final class Errors {
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
   public static final String REQUEST_ID = "requestId";
-  /** The node's metrics, put on every request by the router: shed requests are counted there. */
-  public static final String METRICS = "metrics";
+  /** Set on a request of the CompreFace-compatible routes: its errors leave in CompreFace's shape. */
+  public static final String COMPREFACE_STYLE = "errors.compreface";
+  /** The node's {@link dev.facerec.metrics.RecognitionMetrics}: every error answered is counted by code. */
+  public static final String METRICS = "errors.metrics";
   /** Refusals that shed load or mark a dependency away: counted and summarised per interval, not logged one by one. */
   private static final java.util.Set<Failure> SHED = java.util.EnumSet.of(Failure.OVERLOADED, Failure.RATE_LIMITED,
       Failure.AUTH_THROTTLED, Failure.WS_CONNECTION_LIMIT, Failure.NODE_UNAVAILABLE, Failure.REQUEST_TIMEOUT,
@@ -63,7 +65,11 @@ public final class Errors {
    * periodic summary line); client errors at DEBUG.
    */
   public static void fail(RoutingContext ctx, Throwable t) {
-    t = Failure.fromBus(t);
+    Throwable failure = Failure.fromBus(t);
+    AccessLog.withMdc(ctx, () -> failLogged(ctx, failure));
+  }
+
+  private static void failLogged(RoutingContext ctx, Throwable t) {
     if (t instanceof FaceException fe) {
       Failure f = fe.failure();
       if (f == Failure.INTERNAL && fe.getCause() != null) {
@@ -114,18 +120,34 @@ public final class Errors {
       res.reset();
       return;
     }
-    if (SHED.contains(f) && ctx.get(METRICS) instanceof dev.facerec.metrics.RecognitionMetrics m) {
-      m.shed(f.name());
+    dev.facerec.metrics.RecognitionMetrics metrics = ctx.get(METRICS);
+    if (metrics != null) {
+      metrics.error(f.name());
+      if (SHED.contains(f)) {
+        metrics.shed(f.name());
+      }
+      switch (f) {
+        case RATE_LIMITED -> metrics.rateLimited(Guards.principalOrNull(ctx) == null ? "anonymous" : "key");
+        case AUTH_THROTTLED -> metrics.rateLimited("auth_backoff");
+        case WS_CONNECTION_LIMIT -> metrics.rateLimited("websocket");
+        default -> { }
+      }
     }
-    JsonObject body = new JsonObject().put("error", new JsonObject()
-        .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
-    if (details != null) {
-      body.getJsonObject("error").put("details", details);
+    boolean compreFace = ctx.get(COMPREFACE_STYLE) != null;
+    JsonObject body;
+    if (compreFace) {
+      body = dev.facerec.api.compreface.CompreFaceErrors.body(f, message, requestId(ctx), details);
+    } else {
+      body = new JsonObject().put("error", new JsonObject()
+          .put("code", f.name()).put("message", message).put("requestId", requestId(ctx)));
+      if (details != null) {
+        body.getJsonObject("error").put("details", details);
+      }
     }
     if (f.httpStatus() == 503 && !res.headers().contains("Retry-After")) {
       res.putHeader("Retry-After", "1"); // every 503 here is transient: a full queue, a node or database away
     }
-    res.setStatusCode(f.httpStatus())
+    res.setStatusCode(compreFace ? dev.facerec.api.compreface.CompreFaceErrors.status(f) : f.httpStatus())
         .putHeader("Content-Type", "application/json")
         .end(body.toBuffer());
   }

@@ -48,6 +48,15 @@ public final class Guards {
     return "/api/v1/health".equals(path) || "/api/v1/health/ready".equals(path);
   }
 
+  /** Probes, scrapes and the API document: outside the anonymous per-address budget (metrics may need a key instead). */
+  static boolean unmetered(String path) {
+    return probe(path) || "/metrics".equals(path) || "/openapi.yaml".equals(path) || "/api/v1/openapi.yaml".equals(path);
+  }
+
+  /** RFC 6750: a request without credentials gets the scheme; a presented credential that failed gets invalid_token. */
+  static final String CHALLENGE = "Bearer realm=\"facerec\"";
+  static final String INVALID_TOKEN = "Bearer realm=\"facerec\", error=\"invalid_token\"";
+
   private record Credential(String value, boolean jwt, boolean fromQuery) {}
 
   /** First handler of every route: response headers, and the anonymous budget when no credential is sent. */
@@ -73,7 +82,7 @@ public final class Guards {
       Errors.send(ctx, Failure.NODE_UNAVAILABLE, "this node is draining; retry on another node");
       return;
     }
-    if (!probe && credential(ctx.request(), true) == null) {
+    if (!unmetered(ctx.request().path()) && credential(ctx.request(), true) == null) {
       long wait = security.rateLimits().acquireAnonymous(address(ctx));
       if (wait > 0) {
         tooMany(ctx, Failure.RATE_LIMITED, wait, "too many requests without credentials from this address");
@@ -159,14 +168,15 @@ public final class Guards {
     return (Guard) ctx -> {
       Credential c = credential(ctx.request(), allowQuery);
       if (c == null) {
-        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
         Errors.send(ctx, Failure.UNAUTHENTICATED, "credentials are required: an API key in X-API-Key, or a bearer token"
             + " in Authorization");
         return;
       }
       String address = address(ctx);
       long wait = security.throttle().retryAfterSeconds(address);
-      if (wait > 0) {
+      // The back-off slows guessing from an address; a credential this node has already accepted is no guess.
+      if (wait > 0 && !security.knownGood(c.value())) {
         tooMany(ctx, Failure.AUTH_THROTTLED, wait, "too many failed authentications from this address");
         return;
       }
@@ -182,12 +192,18 @@ public final class Guards {
         if (ar.failed()) {
           if (ar.cause() instanceof FaceException fe && fe.failure() == Failure.UNAUTHENTICATED) {
             security.throttle().failed(address);
-            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            dev.facerec.metrics.RecognitionMetrics metrics = ctx.get(Errors.METRICS);
+            if (metrics != null) {
+              metrics.authFailure(c.jwt() ? "jwt" : "api_key");
+            }
+            ctx.response().putHeader("WWW-Authenticate", INVALID_TOKEN);
           }
           Errors.fail(ctx, ar.cause());
           return;
         }
         Principal p = ar.result();
+        security.rememberGood(c.value(), p);
+        ctx.put(PRINCIPAL, p);
         long limited = security.rateLimits().acquire(p);
         if (limited > 0) {
           tooMany(ctx, Failure.RATE_LIMITED, limited, "the request budget of this credential is spent");
@@ -243,6 +259,11 @@ public final class Guards {
     Errors.send(ctx, f, message + "; retry after " + seconds + " s");
   }
 
+  /** The caller when a guard accepted one, else null. */
+  static Principal principalOrNull(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
+  }
+
   /** The authenticated caller of a guarded route. */
   public static Principal principal(RoutingContext ctx) {
     Principal p = ctx.get(PRINCIPAL);
@@ -253,7 +274,7 @@ public final class Guards {
   }
 
   /** The collection a request names (or the caller's own, or {@code default}); FORBIDDEN for another collection. */
-  static String collection(RoutingContext ctx, String requested) {
+  public static String collection(RoutingContext ctx, String requested) {
     Principal p = principal(ctx);
     String c = Params.collection(requested == null || requested.isBlank() ? p.collection() : requested);
     if (!p.mayUse(c)) {

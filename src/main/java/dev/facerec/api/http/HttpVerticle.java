@@ -31,7 +31,10 @@ public final class HttpVerticle extends VerticleBase {
         .setCompressionSupported(true)
         .setMaxWebSocketFrameSize(hardFrameLimit)
         .setMaxWebSocketMessageSize(hardFrameLimit)
-        .setIdleTimeout(120);
+        .setIdleTimeout(120)
+        // HTTP/1.1 only: Vert.x sends a body with HEAD answers over HTTP/2 (h2c upgrades from plain-HTTP clients
+        // such as the JDK's); load balancers and nginx speak HTTP/1.1 to the nodes anyway.
+        .setHttp2ClearTextEnabled(false);
     AppConfig.Tls tls = api.config().security().tls();
     if (tls.enabled()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()

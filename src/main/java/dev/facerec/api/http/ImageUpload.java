@@ -89,28 +89,28 @@ public final class ImageUpload {
     return promise.future();
   }
 
-  /** What an HTTP/2 stream may still send after its 413 before it is reset: read and dropped, never kept. */
-  private static final long HTTP2_DRAIN_LIMIT = 256L << 20;
+  /** What a client may still send after its 413 before the stream is reset or the connection closed: read and dropped, never kept. */
+  private static final long DRAIN_LIMIT = 256L << 20;
 
-  private static <T> Future<T> tooLarge(HttpServerRequest req, long maxBytes) {
-    // A client sending 100 MB must not make us keep 100 MB; nor may it wait forever on a paused body.
-    if (req.version() == HttpVersion.HTTP_2) {
-      // HTTP/2 clients (the JDK's among them) finish their upload before reading the answer, and closing the
-      // connection would kill its other streams: drop the rest as it arrives, up to a bound, then reset the stream.
-      long[] dropped = {0};
-      req.handler(chunk -> {
-        dropped[0] += chunk.length();
-        if (dropped[0] > HTTP2_DRAIN_LIMIT) {
+  /**
+   * Refuses a body over {@code maxBytes}: a client sending 100 MB must not make us keep 100 MB, nor wait forever
+   * on a paused body. Clients (the JDK's, curl) finish their upload before reading the answer, and closing at
+   * once would lose the 413 to a reset: the rest is dropped as it arrives, up to a bound, then the HTTP/2 stream
+   * is reset or the HTTP/1.1 connection closed.
+   */
+  public static <T> Future<T> tooLarge(HttpServerRequest req, long maxBytes) {
+    long[] dropped = {0};
+    req.handler(chunk -> {
+      dropped[0] += chunk.length();
+      if (dropped[0] > DRAIN_LIMIT) {
+        if (req.version() == HttpVersion.HTTP_2) {
           req.response().reset(8); // CANCEL
+        } else {
+          req.connection().close();
         }
-      });
-      req.resume();
-    } else {
-      // HTTP/1.x: stop reading and close the connection once the 413 is written.
-      req.pause();
-      req.response().putHeader("Connection", "close");
-      req.response().endHandler(v -> req.connection().close());
-    }
+      }
+    });
+    req.resume();
     return Future.failedFuture(new FaceException(Failure.BODY_TOO_LARGE, "the request body is over the limit of " + maxBytes + " bytes"));
   }
 

@@ -28,9 +28,11 @@ final class RecognitionHandlers {
     String collection = Guards.collection(ctx, ctx.request().getParam("collection"));
     int limit = Params.intParam(ctx, "limit", 5, 1, 100);
     FaceSelection selection = Params.bool(ctx, "largestOnly", false) ? FaceSelection.LARGEST : FaceSelection.ALL;
+    boolean allowPartial = Params.bool(ctx, "allowPartial", false);
     Future<Policy> policy = decisions.forIdentify(ctx, collection);
     ImageUpload.read(ctx, api.config().api().maxBodyBytes(), "file")
-        .compose(images -> policy.compose(p -> api.recognition().identify(collection, images.get("file"), selection, limit, p, requestId)))
+        .compose(images -> policy.compose(p -> api.recognition().identify(collection, images.get("file"), selection, limit, p,
+            allowPartial, false, requestId)))
         .onSuccess(body -> SubjectHandlers.json(ctx, 200, body))
         .onFailure(t -> Errors.fail(ctx, t));
   }
