@@ -2,7 +2,8 @@
 # Runs every benchmark and prints its figures: pipeline throughput, identify over HTTP, HNSW index.
 # Needs ../shared (models, LFW) and PostgreSQL on 127.0.0.1:5432. Takes ~15-25 minutes on 2 cores.
 #   bash bench/run.sh                 # all
-#   bash bench/run.sh pipeline|http|index|cluster   (cluster: nginx and wrk from Debian, installed here when missing)
+#   bash bench/run.sh pipeline|http|index|cluster|resilience   (cluster: nginx and wrk from Debian, installed here when missing;
+#   resilience: memory over a 10-minute mixed load, not part of "all")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -15,4 +16,8 @@ if [[ $what == all || $what == cluster ]]; then
   command -v nginx >/dev/null && command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q nginx wrk; }
   mvn -B -q package -DskipTests # the nodes run from the jar
   run ClusterBench "200 20 8 1000 yunet-mobilefacenet"
+fi
+if [[ $what == resilience ]]; then
+  mvn -B -q package -DskipTests # the node runs from the jar
+  run ResilienceBench "${2:-10} 6"
 fi

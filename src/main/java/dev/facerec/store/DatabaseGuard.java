@@ -52,10 +52,14 @@ public final class DatabaseGuard {
         .writableStackTraceEnabled(false)
         .build());
     breaker.getEventPublisher().onStateTransition(e -> {
+      if (e.getStateTransition() == CircuitBreaker.StateTransition.HALF_OPEN_TO_OPEN) {
+        LOG.info("database: still unreachable; circuit open for another {} s", openSeconds);
+        return;
+      }
       switch (e.getStateTransition().getToState()) {
         case OPEN -> LOG.warn("database: circuit open after repeated failures to reach PostgreSQL; calls fail at once for {} s,"
             + " reads are served from memory, writes answer 503 DATABASE_UNAVAILABLE", openSeconds);
-        case HALF_OPEN -> LOG.info("database: circuit half-open, probing PostgreSQL");
+        case HALF_OPEN -> LOG.debug("database: circuit half-open, probing PostgreSQL");
         case CLOSED -> LOG.info("database: circuit closed, PostgreSQL answers again");
         default -> LOG.info("database: circuit {}", e.getStateTransition().getToState());
       }
