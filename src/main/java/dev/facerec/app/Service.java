@@ -195,6 +195,7 @@ public final class Service implements AutoCloseable {
         lock.release();
       }
       security = new Security(vertx, config, keys, () -> Math.max(1, membership.withRole(NodeRole.API).size()));
+      security.cluster(membership.selfId(), () -> membership.withRole(NodeRole.API).stream().map(dev.facerec.cluster.Member::id).toList());
       await(security.start());
     }
 

@@ -71,8 +71,24 @@ public final class Security {
 
   /** Listens for revocations (from this node or, once clustered, from others). */
   public Future<Void> start() {
-    return vertx.eventBus().<JsonObject>consumer(Addresses.SECURITY_KEY_REVOKED, m -> onRevoked(m.body().getString("keyId")))
-        .completion();
+    Future<Void> own = selfId == null ? Future.succeededFuture()
+        : vertx.eventBus().<JsonObject>consumer(Addresses.node(selfId, REVOKED), m -> {
+          onRevoked(m.body().getString("keyId"));
+          m.reply(new JsonObject());
+        }).completion();
+    return Future.all(own, vertx.eventBus().<JsonObject>consumer(Addresses.SECURITY_KEY_REVOKED, m -> onRevoked(m.body().getString("keyId")))
+        .completion()).mapEmpty();
+  }
+
+  /** This node's node-scoped address for revocations a revoking node waits for. */
+  static final String REVOKED = "security.revoked";
+  private String selfId;
+  private java.util.function.Supplier<List<String>> apiNodes = List::of;
+
+  /** In a cluster: a revocation is answered only once every api node has dropped the key (call before {@link #start()}). */
+  public void cluster(String selfId, java.util.function.Supplier<List<String>> apiNodes) {
+    this.selfId = selfId;
+    this.apiNodes = apiNodes;
   }
 
   public AppConfig.Security config() {
@@ -226,8 +242,18 @@ public final class Security {
     return keys.revoke(keyId, actor)
         .compose(rec -> {
           onRevoked(rec.id());
-          vertx.eventBus().publish(Addresses.SECURITY_KEY_REVOKED, new JsonObject().put("keyId", rec.id()));
-          return keys.audit(actor, "key.revoke", rec.id(), new JsonObject()).map(rec);
+          JsonObject fact = new JsonObject().put("keyId", rec.id());
+          vertx.eventBus().publish(Addresses.SECURITY_KEY_REVOKED, fact);
+          // The 204 waits (at most 2 s) until every api node has dropped the key: a revoked key then fails everywhere.
+          List<Future<?>> acks = new ArrayList<>();
+          for (String node : apiNodes.get()) {
+            if (!node.equals(selfId)) {
+              acks.add(vertx.eventBus().request(Addresses.node(node, REVOKED), fact,
+                  new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2000)));
+            }
+          }
+          return Future.join(acks).otherwiseEmpty()
+              .compose(v -> keys.audit(actor, "key.revoke", rec.id(), new JsonObject())).map(rec);
         })
         .onSuccess(rec -> LOG.info("API key {} revoked by {}", rec.id(), actor));
   }

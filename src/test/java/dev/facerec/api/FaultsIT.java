@@ -214,8 +214,8 @@ class FaultsIT {
       Http.Res health;
       try (Load load = new Load(4, clients, 100, Duration.ofSeconds(40))) {
         Thread.sleep(5_000);
-        stopAt = load.now();
         stopPg();
+        stopAt = load.now(); // after pg_ctl stop returned: a request started while it was shutting down may still commit
         Thread.sleep(15_000);
         health = http.get("/api/v1/health/details");
         Thread.sleep(15_000);
