@@ -83,7 +83,6 @@ class SecurityIT {
   Service service;
   Http admin;
   Vertx client;
-  io.vertx.core.http.WebSocketClient wsClient;
   KeyPair ec;
   KeyPair rsa;
   Path ecPublic;
@@ -363,12 +362,7 @@ class SecurityIT {
     if (apiKey != null) {
       o.addHeader("X-API-Key", apiKey);
     }
-    // One client kept in a field: a WebSocketClient nobody references is closed by its cleaner, and with it a
-    // handshake still under way ("Connection closed while handshake in process").
-    if (wsClient == null) {
-      wsClient = client.createWebSocketClient();
-    }
-    return wsClient.connect(o).toCompletionStage().toCompletableFuture();
+    return client.createWebSocketClient().connect(o).toCompletionStage().toCompletableFuture();
   }
 
   private static void assertRejected(CompletableFuture<WebSocket> f, int status) throws Exception {

@@ -101,9 +101,7 @@ public final class Guards {
   private void deadline(RoutingContext ctx) {
     String id = Errors.requestId(ctx);
     long deadline = dev.facerec.bus.Deadlines.start(id, requestTimeoutMs);
-    // The index rebuild is an operator command that may run longer than any request; the WebSocket is exempt once upgraded.
-    boolean exempt = (ApiRouter.BASE + "/admin/index/rebuild").equals(ctx.request().path());
-    long timer = exempt ? -1 : ctx.vertx().setTimer(requestTimeoutMs, t -> {
+    long timer = ctx.vertx().setTimer(requestTimeoutMs, t -> {
       HttpServerResponse res = ctx.response();
       if (Boolean.TRUE.equals(ctx.get(UPGRADED)) || res.ended() || res.closed()) {
         return;
