@@ -104,19 +104,7 @@ record FaceOptions(int limit, double detProbThreshold, boolean landmarks, boolea
   }
 
   private static int integer(RoutingContext ctx, String name, int dflt, int min, int max) {
-    String v = CompreFaceRoutes.param(ctx, name);
-    if (v == null || v.isBlank()) {
-      return dflt;
-    }
-    try {
-      int i = Integer.parseInt(v.trim());
-      if (i >= min && i <= max) {
-        return i;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below
-    }
-    throw new FaceException(Failure.INVALID_REQUEST, "parameter '" + name + "' must be an integer from " + min + " to " + max);
+    return dev.facerec.api.http.Params.integer(name, CompreFaceRoutes.param(ctx, name), dflt, min, max);
   }
 
   static double number(RoutingContext ctx, String name, double dflt, double min, double max) {

@@ -7,14 +7,18 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** Query and path parameter parsing with clear INVALID_REQUEST messages. */
-final class Params {
+public final class Params {
   static final Pattern COLLECTION = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   static final String DEFAULT_COLLECTION = "default";
 
   private Params() {}
 
   static int intParam(RoutingContext ctx, String name, int dflt, int min, int max) {
-    String v = ctx.request().getParam(name);
+    return integer(name, ctx.request().getParam(name), dflt, min, max);
+  }
+
+  /** A parameter's raw value as an integer in [min, max]; {@code dflt} when absent, INVALID_REQUEST otherwise. */
+  public static int integer(String name, String v, int dflt, int min, int max) {
     if (v == null || v.isBlank()) {
       return dflt;
     }
