@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The CompreFace-compatible API against a real node (yunet-mobilefacenet, the machine's PostgreSQL, LFW
+ * The CompreFace-compatible API against a real node (faceplugin, the test PostgreSQL, fixture
  * images): every call of the official CompreFace JavaScript SDK from npm, run by Node, compared with what the
  * native API answers for the same images; then the routes and failures the SDK does not reach, over HTTP.
  */
@@ -70,7 +70,7 @@ class CompreFaceIT {
   @BeforeAll
   void start() throws Exception {
     Path dir = Files.createTempDirectory("cfit");
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"), dir.resolve("data"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"), dir.resolve("data"),
         schema, ADMIN_KEY);
     env.put("INDEX_SNAPSHOT_INTERVAL_S", "0");
     env.put("MAX_BODY_BYTES", String.valueOf(3 << 20));
@@ -98,7 +98,7 @@ class CompreFaceIT {
 
   /** A person with three single-face images and another person with one, by the native detector. */
   void pickImages() throws IOException {
-    for (List<Path> person : TestData.lfwIdentities(3)) {
+    for (List<Path> person : TestData.people(3)) {
       List<byte[]> single = new ArrayList<>();
       for (Path p : person) {
         byte[] b = Files.readAllBytes(p);
@@ -115,7 +115,7 @@ class CompreFaceIT {
         return;
       }
     }
-    throw new IllegalStateException("no LFW people with single-face images");
+    throw new IllegalStateException("no fixture people with single-face images");
   }
 
   int faceCount(byte[] image) {

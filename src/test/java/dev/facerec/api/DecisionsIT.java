@@ -30,13 +30,13 @@ import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * Decisions on real LFW images: the enrollment quality gate's reasons, the duplicate-identity check,
+ * Decisions on the real fixture faces: the enrollment quality gate's reasons, the duplicate-identity check,
  * thresholds from a target false-match rate, the minimum margin, and the consistency check.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DecisionsIT {
   private static final String ADMIN_KEY = ApiKeys.generate();
-  private static final String PROFILE = "yunet-mobilefacenet";
+  private static final String PROFILE = "faceplugin";
   private final String schema = TestNode.schema("decisions");
   private Service service;
   private Http http;
@@ -48,11 +48,11 @@ class DecisionsIT {
     Map<String, String> env = TestNode.env(PROFILE, TestData.modelsDir(PROFILE), Files.createTempDirectory("decisions"), schema, ADMIN_KEY);
     service = Service.start(ConfigLoader.load(env));
     http = new Http(service.port(), ADMIN_KEY);
-    // LFW photos often show a second person at the border, or are blurred; enrollment rightly refuses
+    // Some photos show a second person, or faces too small or blurred; enrollment rightly refuses
     // those, so these tests use people with at least three images that a scratch subject accepts.
     people = new java.util.ArrayList<>();
     String scratch = subject("scratch", "scratch");
-    for (List<Path> person : TestData.lfwIdentities(3)) {
+    for (List<Path> person : TestData.people(3)) {
       List<Path> usable = person.stream()
           .filter(p -> http.postFile("/api/v1/subjects/" + scratch + "/faces?allowDuplicate=true", read(p)).status() == 201).toList();
       if (usable.size() >= 3) {

@@ -46,7 +46,7 @@ class FuzzIT {
   @DisplayName("2,000 fuzzed uploads from 4 clients: all answered, no 5xx, RSS bounded, no stack trace nor native noise in the log")
   void fuzzedUploadsAreAllAnsweredWithoutServerErrors() throws Exception {
     String schema = TestNode.schema("fuzz");
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"),
         Files.createTempDirectory("fuzz"), schema, KEY);
     int port = NodeProcess.freePort();
     env.put("API_PORT", String.valueOf(port));
@@ -57,7 +57,7 @@ class FuzzIT {
     for (String f : List.of("groups/faceapi_bbt1.jpg", "groups/ageitgey_two_people.jpg", "groups/deepface_couple.jpg")) {
       seeds.add(Files.readAllBytes(TestData.faces().resolve(f)));
     }
-    seeds.add(Files.readAllBytes(TestData.lfwIdentities(2).get(5).get(0)));
+    seeds.add(Files.readAllBytes(TestData.people(2).get(5).get(0)));
     seeds.add(dev.facerec.testing.Images.blankPng(300, 200));
     try (NodeProcess node = new NodeProcess("fuzz", env, port).start()) {
       node.awaitReady(Duration.ofSeconds(120));

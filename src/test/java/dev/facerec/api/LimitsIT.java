@@ -23,7 +23,7 @@ class LimitsIT {
   @DisplayName("an image with more faces than MAX_FACES_PER_IMAGE is refused; requests without credentials have their own budget")
   void facesPerImageAndAnonymousBudget() throws Exception {
     String schema = TestNode.schema("limits");
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"),
         Files.createTempDirectory("limits"), schema, ADMIN_KEY);
     env.put("MAX_FACES_PER_IMAGE", "4");
     env.put("RATE_LIMIT_ANONYMOUS", "3");

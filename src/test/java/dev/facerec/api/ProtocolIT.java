@@ -54,7 +54,7 @@ class ProtocolIT {
   @BeforeAll
   void start() throws Exception {
     Path dir = Files.createTempDirectory("protoit");
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"), dir.resolve("data"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"), dir.resolve("data"),
         schema, ADMIN_KEY);
     env.put("INDEX_SNAPSHOT_INTERVAL_S", "0");
     env.put("CORS_ORIGINS", ALLOWED);

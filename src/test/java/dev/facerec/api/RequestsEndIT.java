@@ -48,7 +48,7 @@ class RequestsEndIT {
 
   @BeforeAll
   void start() throws Exception {
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"),
         Files.createTempDirectory("requestsend"), schema, ADMIN_KEY);
     env.put("REQUEST_TIMEOUT_MS", String.valueOf(DEADLINE_MS));
     env.put("INFERENCE_QUEUE_SIZE", "64");
@@ -70,7 +70,7 @@ class RequestsEndIT {
   @DisplayName("400 enrollments with malformed bodies from 8 clients on keep-alive connections are all answered, none with 5xx")
   void malformedEnrollmentsUnderConcurrencyAllEnd() throws Exception {
     String subject = http.postJson("/api/v1/subjects", "{\"name\":\"target\"}").json().getString("id");
-    byte[] image = Files.readAllBytes(TestData.lfwIdentities(2).get(0).get(0));
+    byte[] image = Files.readAllBytes(TestData.people(2).get(0).get(0));
     int clients = 8;
     int perClient = 50;
     Map<String, AtomicInteger> byStatus = new ConcurrentHashMap<>();

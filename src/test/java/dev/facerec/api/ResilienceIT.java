@@ -35,7 +35,7 @@ class ResilienceIT {
   private static final String ADMIN_KEY = ApiKeys.generate();
 
   private static Map<String, String> env(Path models, Path data, String dbUrl) {
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", models, data, "unused", ADMIN_KEY);
+    Map<String, String> env = TestNode.env("faceplugin", models, data, "unused", ADMIN_KEY);
     env.put("DATABASE_URL", dbUrl);
     env.put("INFERENCE_QUEUE_SIZE", "1");
     env.put("WS_MAX_IN_FLIGHT", "1");
@@ -45,7 +45,7 @@ class ResilienceIT {
   @Test
   @DisplayName("a full inference queue answers 503 OVERLOADED at once; with the database stopped reads go on from memory, writes get 503 DATABASE_UNAVAILABLE, and recover")
   void overloadAndDatabaseDown() throws Exception {
-    Path models = TestData.modelsDir("yunet-mobilefacenet");
+    Path models = TestData.modelsDir("faceplugin");
     Path data = Files.createTempDirectory("resilience");
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(data.resolve("external-pg")).setCleanDataDirectory(false).start()) {
       String url = "postgres://postgres@127.0.0.1:" + pg.getPort() + "/postgres";
@@ -76,7 +76,7 @@ class ResilienceIT {
         Http.Res subject = http.postJson("/api/v1/subjects", "{\"name\":\"before\"}");
         assertEquals(201, subject.status());
         String id = subject.json().getString("id");
-        byte[] face = Files.readAllBytes(TestData.lfwIdentities(2).get(3).get(0));
+        byte[] face = Files.readAllBytes(TestData.people(2).get(3).get(0));
         assertEquals(201, http.postFile("/api/v1/subjects/" + id + "/faces", face).status());
         int port = pg.getPort();
         pg.close();
@@ -115,10 +115,10 @@ class ResilienceIT {
   @Test
   @DisplayName("the WebSocket answers every frame in order and drops frames beyond the in-flight limit")
   void webSocketStreamsDetections() throws Exception {
-    Path models = TestData.modelsDir("yunet-mobilefacenet");
+    Path models = TestData.modelsDir("faceplugin");
     Path data = Files.createTempDirectory("ws");
     String schema = "wsit_" + Long.toHexString(System.nanoTime());
-    Map<String, String> env = env(models, data, "postgres://postgres@127.0.0.1:5432/test?schema=" + schema);
+    Map<String, String> env = env(models, data, dev.facerec.testing.TestDatabase.url(schema));
     env.put("INFERENCE_QUEUE_SIZE", "8");
     Vertx client = Vertx.vertx();
     try (Service service = Service.start(ConfigLoader.load(env))) {
@@ -148,7 +148,7 @@ class ResilienceIT {
       ws.close();
     } finally {
       client.close();
-      try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")) {
+      try (var c = dev.facerec.testing.TestDatabase.connect()) {
         c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
       }
     }

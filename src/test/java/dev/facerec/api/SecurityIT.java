@@ -65,14 +65,13 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The security model against a real node (yunet-mobilefacenet, the machine's PostgreSQL in a fresh
+ * The security model against a real node (faceplugin, the test PostgreSQL in a fresh
  * schema): the authorization matrix of every operation of the OpenAPI document, WebSocket credentials and
  * revocation, JWT validation, rate limits, failed-auth back-off and hard input limits.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecurityIT {
-  static final String PG = "127.0.0.1:5432/test";
   static final String ADMIN_KEY = ApiKeys.generate();
   static final String ISSUER = "https://idp.test";
   static final String AUDIENCE = "facerec";
@@ -102,7 +101,7 @@ class SecurityIT {
     ecPublic = Files.writeString(dir.resolve("ec.pem"), pem("PUBLIC KEY", ec.getPublic().getEncoded()));
     Path rsaPublic = Files.writeString(dir.resolve("rsa.pem"), pem("PUBLIC KEY", rsa.getPublic().getEncoded()));
 
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"), dir.resolve("data"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"), dir.resolve("data"),
         schema, ADMIN_KEY);
     env.put("INDEX_SNAPSHOT_INTERVAL_S", "0");
     env.put("MAX_BODY_BYTES", String.valueOf(3 << 20));
@@ -138,7 +137,7 @@ class SecurityIT {
     if (service != null) {
       service.close();
     }
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + PG, "postgres", "")) {
+    try (Connection c = dev.facerec.testing.TestDatabase.connect()) {
       c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     }
   }
@@ -576,16 +575,16 @@ class SecurityIT {
     return new Call(path, "multipart/form-data; boundary=" + boundary, out.toByteArray(), success);
   }
 
-  /** An LFW image the detector finds exactly one face in. */
+  /** A fixture image the detector finds exactly one face in. */
   byte[] singleFaceImage() throws IOException {
-    for (List<Path> images : TestData.lfwIdentities(1)) {
+    for (List<Path> images : TestData.people(1)) {
       byte[] b = Files.readAllBytes(images.get(0));
       Http.Res r = admin.postRaw("/api/v1/detect", "image/jpeg", b);
       if (r.status() == 200 && r.json().getJsonArray("faces").size() == 1) {
         return b;
       }
     }
-    throw new IllegalStateException("no single-face LFW image");
+    throw new IllegalStateException("no single-face fixture image");
   }
 
   static String pem(String type, byte[] der) {

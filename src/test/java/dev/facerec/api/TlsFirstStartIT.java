@@ -38,7 +38,6 @@ import org.junit.jupiter.api.Test;
  * an empty key store and no ADMIN_API_KEY: the key is written once to DATA_DIR/admin-api-key (0600).
  */
 class TlsFirstStartIT {
-  static final String PG = "127.0.0.1:5432/test";
 
   @Test
   @DisplayName("without TLS files and without ALLOW_PLAIN_HTTP=true the service refuses to start")
@@ -68,9 +67,9 @@ class TlsFirstStartIT {
     env.put("API_PORT", "0");
     env.put("TLS_CERT_FILE", cert.toString());
     env.put("TLS_KEY_FILE", key.toString());
-    env.put("DATABASE_URL", "postgres://postgres@" + PG + "?schema=" + schema);
-    env.put("MODEL_PROFILE", "yunet-mobilefacenet");
-    env.put("MODELS_DIR", TestData.modelsDir("yunet-mobilefacenet").toString());
+    env.put("DATABASE_URL", dev.facerec.testing.TestDatabase.url(schema));
+    env.put("MODEL_PROFILE", "faceplugin");
+    env.put("MODELS_DIR", TestData.modelsDir("faceplugin").toString());
     env.put("DATA_DIR", data.toString());
     env.put("INFERENCE_WORKERS", "1");
     env.put("INDEX_SNAPSHOT_INTERVAL_S", "0");
@@ -113,7 +112,7 @@ class TlsFirstStartIT {
         assertEquals(1, api.get("/api/v1/admin/keys").json().getJsonArray("items").size());
       }
     } finally {
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + PG, "postgres", "")) {
+      try (Connection c = dev.facerec.testing.TestDatabase.connect()) {
         c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
       }
     }

@@ -29,7 +29,7 @@ class WebSocketBackPressureIT {
   @DisplayName("4 WebSockets that never read, for 30 s: the sockets stop being read and the heap retained grows by less than 32 MiB")
   void nonReadingClientsAreNotRead() throws Exception {
     String schema = TestNode.schema("wsbp");
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"),
         Files.createTempDirectory("wsbp"), schema, KEY);
     int port = NodeProcess.freePort();
     env.put("API_PORT", String.valueOf(port));

@@ -37,7 +37,7 @@ class LoggingIT {
     String admin = ApiKeys.generate();
     String schema = TestNode.schema("logit");
     int port = NodeProcess.freePort();
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"),
         Files.createTempDirectory("logit"), schema, admin);
     env.put("API_PORT", String.valueOf(port));
     env.put("LOG_FORMAT", "json");

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class StartupIT {
     env.put("MODELS_DIR", models.toString());
     env.put("DATA_DIR", data.toString());
     env.put("INFERENCE_WORKERS", "1");
-    env.put("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?schema=" + schema);
+    env.put("DATABASE_URL", dev.facerec.testing.TestDatabase.url(schema));
     return env;
   }
 
@@ -46,15 +47,17 @@ class StartupIT {
     assertTrue(missing.getMessage().contains("models fetch --profile yunet-mobilefacenet"), missing.getMessage());
 
     Path wrong = Files.createTempDirectory("wrong-models");
-    Files.writeString(wrong.resolve("face_detection_yunet_2023mar.onnx"), "not a model");
-    Files.createSymbolicLink(wrong.resolve("mobilefacenet_foamliu_128d.onnx"),
-        TestData.modelsDir("yunet-mobilefacenet").resolve("mobilefacenet_foamliu_128d.onnx"));
+    Files.writeString(wrong.resolve("fr_detect.onnx"), "not a model");
+    for (String f : List.of("fr_landmark.onnx", "fr_feature.onnx")) {
+      Files.createSymbolicLink(wrong.resolve(f), TestData.modelsDir("faceplugin").resolve(f));
+    }
     ModelException bad = assertThrows(ModelException.class,
-        () -> Service.start(ConfigLoader.load(env("yunet-mobilefacenet", wrong, wrong, "startup_x"))));
+        () -> Service.start(ConfigLoader.load(env("faceplugin", wrong, wrong, "startup_x"))));
     assertTrue(bad.getMessage().contains("checksum"), bad.getMessage());
   }
 
   @Test
+  @org.junit.jupiter.api.Tag(TestData.FULL_DATA) // the second profile's models come from the full data
   @DisplayName("refuses to start with a recognizer other than the one the gallery was made with")
   void refusesAnotherRecognizer() throws Exception {
     String schema = "startup_" + Long.toHexString(System.nanoTime());
@@ -63,7 +66,7 @@ class StartupIT {
       try (Service yunet = Service.start(ConfigLoader.load(env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"), data, schema)))) {
         Http http = new Http(yunet.port(), ADMIN_KEY);
         String id = http.postJson("/api/v1/subjects", "{\"name\":\"s\"}").json().getString("id");
-        Http.Res r = http.postFile("/api/v1/subjects/" + id + "/faces", Files.readAllBytes(TestData.lfwIdentities(2).get(0).get(0)));
+        Http.Res r = http.postFile("/api/v1/subjects/" + id + "/faces", Files.readAllBytes(TestData.people(2).get(0).get(0)));
         assertEquals(201, r.status(), r.toString());
       }
       IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -71,7 +74,7 @@ class StartupIT {
       assertTrue(e.getMessage().contains("mobilefacenet-128"), e.getMessage());
       assertTrue(e.getMessage().contains("faceplugin"), e.getMessage());
     } finally {
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")) {
+      try (Connection c = dev.facerec.testing.TestDatabase.connect()) {
         c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
       }
     }

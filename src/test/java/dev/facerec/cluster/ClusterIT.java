@@ -45,8 +45,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
-  static final String PROFILE = "yunet-mobilefacenet";
-  static final int IDENTITIES = 100;
+  static final String PROFILE = "faceplugin";
+  static final int IDENTITIES = 16;
   static final String KEY = ApiKeys.generate();
 
   final String schema = TestNode.schema("clusterit");
@@ -160,15 +160,12 @@ class ClusterIT {
 
   @Test
   @Order(3)
-  @DisplayName("100 LFW identities enrolled through n1 are identified through n2 and n3 exactly as a single node identifies them")
+  @DisplayName("16 people enrolled through n1 are identified through n2 and n3 exactly as a single node identifies them")
   void enrollsThroughOneNodeIdentifiesThroughOthers() throws Exception {
     Http n1 = http("n1");
-    for (List<Path> images : TestData.lfwIdentities(2)) {
+    for (List<Path> images : TestData.people(2)) {
       if (enrolled.size() == IDENTITIES) {
         spare.add(images);
-        if (spare.size() == 40) {
-          break;
-        }
         continue;
       }
       String name = images.get(0).getParent().getFileName().toString();
@@ -197,7 +194,8 @@ class ClusterIT {
       }
       System.out.printf("[cluster] %d of %d probes identified as their own subject (same answer on n2, n3 and a single node)%n",
           correct, enrolled.size());
-      assertTrue(correct >= 85, "rank-1 far below the single-node figures: " + correct);
+      // ORL's grey 92x112 faces: 226 of 243 genuine probes matched above the threshold (93 %): about one miss in 16
+      assertTrue(correct >= IDENTITIES - 3, "far below the single-node figures: " + correct);
     }
   }
 
@@ -252,9 +250,9 @@ class ClusterIT {
     List<List<Path>> people = new ArrayList<>(spare);
     Thread enroller = new Thread(() -> {
       int i = 0;
-      while (!stop.get() && i < people.size()) {
+      while (!stop.get()) { // round and round the spare people: a new subject each time, duplicates allowed
         try {
-          List<Path> person = people.get(i++);
+          List<Path> person = people.get(i++ % people.size());
           Http.Res s = http("n1").postJson("/api/v1/subjects", "{\"name\":\"load-" + i + "\"}");
           Http.Res f = http("n1").postFile("/api/v1/subjects/" + s.json().getString("id") + "/faces?allowDuplicate=true",
               Files.readAllBytes(person.get(1)));

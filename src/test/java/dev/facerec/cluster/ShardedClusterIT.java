@@ -39,16 +39,18 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Three index nodes (all roles) with INDEX_SHARDS=6 and INDEX_REPLICAS=2, each a JVM on 127.0.0.1: a gallery
- * of 2,000 imported embeddings plus enrolled LFW faces spread over the nodes; identify equal to exact search;
+ * of 2,000 imported embeddings plus enrolled fixture faces spread over the nodes; identify equal to exact search;
  * kill -9 of a node under load; its return; a network partition made with iptables (CI runs as root);
  * import twice.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShardedClusterIT {
-  static final String PROFILE = "yunet-mobilefacenet";
+  static final String PROFILE = "faceplugin";
   static final String KEY = ApiKeys.generate();
   static final int SYNTHETIC = 2000;
+  /** The embedding size of the profile's recognizer (faceplugin: 512). */
+  static final int DIM = 512;
   static final int REAL = 12;
 
   final String schema = TestNode.schema("shardit");
@@ -180,9 +182,9 @@ class ShardedClusterIT {
   String ndjson(long seed) {
     Random r = new Random(seed);
     StringBuilder sb = new StringBuilder(new JsonObject().put("format", "facerec-embeddings").put("version", 1).put("collection", "default")
-        .put("modelId", modelId).put("dimension", 128).encode()).append('\n');
+        .put("modelId", modelId).put("dimension", DIM).encode()).append('\n');
     for (int id = 0; id < SYNTHETIC / 5; id++) {
-      float[] center = unit(r, new float[128], 1.0);
+      float[] center = unit(r, new float[DIM], 1.0);
       UUID subject = new UUID(seed, id);
       for (int f = 0; f < 5; f++) {
         sb.append(new JsonObject().put("faceId", new UUID(seed + 1, id * 5L + f).toString()).put("subjectId", subject.toString())
@@ -214,9 +216,14 @@ class ShardedClusterIT {
     return best.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(5).map(Map.Entry::getKey).toList();
   }
 
+  /** A probe's name in the scratch collection: fixture file names repeat across people. */
+  static String probeName(Path image) {
+    return TestData.personOf(image) + "-" + image.getFileName();
+  }
+
   @Test
   @Order(1)
-  @DisplayName("2,000 imported faces and enrolled LFW faces spread over 3 nodes, each holding about 2/3; identify equals exact search")
+  @DisplayName("2,000 imported faces and enrolled fixture faces spread over 3 nodes, each holding about 2/3; identify equals exact search")
   void spreadsAndAnswersExactly() throws Exception {
     modelId = status("s1").getJsonArray("members").getJsonObject(0).getJsonObject("index").getString("modelId", null);
     if (modelId == null) {
@@ -224,7 +231,7 @@ class ShardedClusterIT {
     }
     JsonObject imported = importFile("s1", ndjson(7));
     assertEquals(SYNTHETIC, imported.getInteger("imported"), imported.encode());
-    for (List<Path> person : TestData.lfwIdentities(2)) {
+    for (List<Path> person : TestData.people(2)) {
       if (probes.size() == REAL) {
         break;
       }
@@ -232,7 +239,7 @@ class ShardedClusterIT {
       if (http("s2").postFile("/api/v1/subjects/" + id + "/faces?allowDuplicate=true", Files.readAllBytes(person.get(0))).status() == 201) {
         realFaces++;
         // the probe's own embedding, read back from a scratch collection
-        String scratch = http("s2").postJson("/api/v1/subjects", "{\"name\":\"" + person.get(1).getFileName()
+        String scratch = http("s2").postJson("/api/v1/subjects", "{\"name\":\"" + probeName(person.get(1))
             + "\",\"collection\":\"probes\"}").json().getString("id");
         if (http("s2").postFile("/api/v1/subjects/" + scratch + "/faces?allowDuplicate=true", Files.readAllBytes(person.get(1))).status() == 201) {
           probes.put(person.get(1), id);
@@ -243,7 +250,7 @@ class ShardedClusterIT {
     String probeExport = http("s3").get("/api/v1/collections/probes/embeddings").body();
     for (String l : List.of(probeExport.strip().split("\n")).subList(1, REAL + 1)) {
       JsonObject j = new JsonObject(l);
-      Path file = probes.keySet().stream().filter(p -> p.getFileName().toString().equals(j.getString("subject"))).findFirst().orElseThrow();
+      Path file = probes.keySet().stream().filter(p -> probeName(p).equals(j.getString("subject"))).findFirst().orElseThrow();
       probeEmbeddings.put(file, vec(j.getString("embedding")));
     }
     Map<String, float[]> faceVectors = new HashMap<>();
@@ -443,7 +450,8 @@ class ShardedClusterIT {
     assertEquals(503, cut.status(), cut.toString());
     awaitReplication("s1", Set.of("s1", "s2"), 2, Duration.ofSeconds(90));
     assertEquals(200, http("s1").postFile("/api/v1/identify", Files.readAllBytes(probe)).status());
-    List<Path> person = TestData.lfwIdentities(2).get(200);
+    List<List<Path>> people = TestData.people(2);
+    List<Path> person = people.get(people.size() - 1); // after the REAL people enrolled above
     String id = http("s1").postJson("/api/v1/subjects", "{\"name\":\"during-partition\"}").json().getString("id");
     assertEquals(201, http("s1").postFile("/api/v1/subjects/" + id + "/faces?allowDuplicate=true", Files.readAllBytes(person.get(0))).status());
     heal();

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@org.junit.jupiter.api.Tag(dev.facerec.testing.TestData.FULL_DATA)
 @DisplayName("evaluate verify runs real LFW pairs through the service pipeline and writes its reports")
 class EvaluateCommandIT {
   /** On 100 LFW pairs the profile measures about 98-99 %; 93 % leaves room for the small sample. */

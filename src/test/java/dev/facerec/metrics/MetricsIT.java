@@ -51,14 +51,14 @@ class MetricsIT {
   @BeforeAll
   void start() throws Exception {
     Path dir = Files.createTempDirectory("metricsit");
-    Map<String, String> env = TestNode.env("yunet-mobilefacenet", TestData.modelsDir("yunet-mobilefacenet"), dir.resolve("data"),
+    Map<String, String> env = TestNode.env("faceplugin", TestData.modelsDir("faceplugin"), dir.resolve("data"),
         schema, ADMIN_KEY);
     env.put("INDEX_SNAPSHOT_INTERVAL_S", "0");
     env.put("RATE_LIMIT_DETECT", "1");
     service = Service.start(ConfigLoader.load(env));
     admin = new Http(service.port(), ADMIN_KEY);
     String id = admin.postJson("/api/v1/subjects", "{\"name\":\"m\"}").json().getString("id");
-    for (List<Path> person : TestData.lfwIdentities(4)) {
+    for (List<Path> person : TestData.people(4)) {
       List<Path> enrolled = new ArrayList<>();
       for (Path p : person) {
         if (enrolled.isEmpty()) {
@@ -125,7 +125,7 @@ class MetricsIT {
         "facerec_rate_limited_total{limit=\"key\"}", "facerec_errors_total{code=\"UNAUTHENTICATED\"}",
         "facerec_errors_total{code=\"RATE_LIMITED\"}", "jvm_memory_used_bytes{", "jvm_gc_pause_seconds", "jvm_threads_live_threads",
         "process_cpu_usage", "process_files_open_files", "process_resident_memory_bytes", "process_uptime_seconds",
-        "facerec_build_info{profile=\"yunet-mobilefacenet\",version=\"")) {
+        "facerec_build_info{profile=\"faceplugin\",version=\"")) {
       assertTrue(scrape.contains(series), "missing " + series);
     }
   }

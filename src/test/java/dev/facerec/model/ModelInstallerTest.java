@@ -43,36 +43,35 @@ class ModelInstallerTest {
     }
   }
 
-  private static Path sharedModels() {
-    String shared = System.getProperty("shared.dir");
-    assertTrue(shared != null, "system property shared.dir is not set (surefire sets it to ../shared)");
-    Path dir = Path.of(shared, "models");
-    assertTrue(Files.isDirectory(dir), "shared model files not found at " + dir);
-    return dir;
+  /** A directory holding the faceplugin files: models/, where `models fetch` installed them for the tests. */
+  private static Path sourceModels() throws java.io.IOException {
+    dev.facerec.testing.TestData.modelsDir("faceplugin");
+    return dev.facerec.testing.TestData.installedModels();
   }
 
   @Test
-  @DisplayName("fetching yunet-mobilefacenet from the shared directory installs files that verify, and a rerun keeps them")
+  @DisplayName("fetching faceplugin from a directory installs files that verify, and a rerun keeps them")
   void installsProfileFromDirectoryAndSkipsVerifiedFiles() throws Exception {
     Path modelsDir = tmp.resolve("models");
-    List<Path> installed = new ModelInstaller(log).from(sharedModels())
-        .install(MANIFEST, "yunet-mobilefacenet", modelsDir);
+    List<Path> installed = new ModelInstaller(log).from(sourceModels())
+        .install(MANIFEST, "faceplugin", modelsDir);
 
-    assertEquals(List.of(modelsDir.resolve("face_detection_yunet_2023mar.onnx"), modelsDir.resolve("fr_landmark.onnx"),
-        modelsDir.resolve("mobilefacenet_foamliu_128d.onnx")), installed);
-    assertDoesNotThrow(() -> ModelVerifier.verifyProfile(MANIFEST, "yunet-mobilefacenet", modelsDir));
+    assertEquals(java.util.Set.of(modelsDir.resolve("fr_detect.onnx"), modelsDir.resolve("fr_landmark.onnx"),
+        modelsDir.resolve("fr_feature.onnx")), java.util.Set.copyOf(installed));
+    assertEquals(3, installed.size());
+    assertDoesNotThrow(() -> ModelVerifier.verifyProfile(MANIFEST, "faceplugin", modelsDir));
     assertEquals(List.of(), leftovers(modelsDir, ".tmp"));
 
-    new ModelInstaller(log).from(sharedModels()).install(MANIFEST, "yunet-mobilefacenet", modelsDir);
-    assertTrue(log().contains("face_detection_yunet_2023mar.onnx: already installed"), log());
-    assertTrue(log().contains("mobilefacenet_foamliu_128d.onnx: already installed"), log());
+    new ModelInstaller(log).from(sourceModels()).install(MANIFEST, "faceplugin", modelsDir);
+    assertTrue(log().contains("fr_detect.onnx: already installed"), log());
+    assertTrue(log().contains("fr_feature.onnx: already installed"), log());
   }
 
   @Test
   @DisplayName("files are matched by checksum, not name: a corrupted copy is never picked, a renamed good copy is")
   void ignoresCorruptedCopyAndFindsRenamedOne() throws Exception {
-    ModelSpec yunet = MANIFEST.model("yunet-2023mar");
-    byte[] good = Files.readAllBytes(sharedModels().resolve(yunet.file()));
+    ModelSpec yunet = MANIFEST.model("faceplugin-landmark68");
+    byte[] good = Files.readAllBytes(sourceModels().resolve(yunet.file()));
     byte[] bad = good.clone();
     bad[bad.length / 2] ^= 0x55; // same size, so only the checksum can tell
     Path from = Files.createDirectories(tmp.resolve("from"));
@@ -81,8 +80,8 @@ class ModelInstallerTest {
 
     ModelInstaller installer = new ModelInstaller(log).from(from).source(ModelInstaller.Source.DIR);
     ModelException e = assertThrows(ModelException.class, () -> installer.install(List.of(yunet), modelsDir));
-    assertTrue(e.getMessage().contains("no file with sha256 8f2383e4dd3c... under " + from), e.getMessage());
-    assertTrue(e.getMessage().contains("1 file(s) of 232589 bytes checked"), e.getMessage());
+    assertTrue(e.getMessage().contains("no file with sha256 f10b0ba1d2a8... under " + from), e.getMessage());
+    assertTrue(e.getMessage().contains("1 file(s) of 1163742 bytes checked"), e.getMessage());
     assertFalse(Files.exists(modelsDir.resolve(yunet.file())));
 
     Path renamed = Files.createDirectories(from.resolve("a/b")).resolve("detector-copy.bin");

@@ -61,10 +61,9 @@ class ModelVerifierTest {
   @Test
   @DisplayName("a correct copy verifies; the fix command for the default directory needs no --models-dir")
   void acceptsCorrectFileAndKnowsDefaultDirCommand() throws Exception {
-    ModelSpec yunet = MANIFEST.model("yunet-2023mar");
-    Path shared = Path.of(System.getProperty("shared.dir"), "models", yunet.file());
-    assertTrue(Files.isRegularFile(shared), "test data missing: " + shared);
-    assertDoesNotThrow(() -> ModelVerifier.verifyFile(yunet, shared));
+    ModelSpec detect = MANIFEST.model("faceplugin-detect");
+    Path installed = dev.facerec.testing.TestData.modelsDir("faceplugin").resolve(detect.file());
+    assertDoesNotThrow(() -> ModelVerifier.verifyFile(detect, installed));
     assertEquals("java -jar target/facerec-service.jar models fetch --profile faceplugin",
         ModelVerifier.fetchCommand("faceplugin", Path.of("models")));
   }

@@ -72,20 +72,21 @@ class ModelsCommandTest {
   }
 
   @Test
-  @DisplayName("fetch --from the shared directory into MODELS_DIR, then verify and list report it installed")
-  void fetchVerifyListThroughModelsDirEnv() {
+  @DisplayName("fetch --from a directory into MODELS_DIR, then verify and list report it installed")
+  void fetchVerifyListThroughModelsDirEnv() throws java.io.IOException {
     Path dir = tmp.resolve("models");
     Map<String, String> env = Map.of("MODELS_DIR", dir.toString());
-    Path from = Path.of(System.getProperty("shared.dir"), "models");
+    dev.facerec.testing.TestData.modelsDir("faceplugin"); // models/ holds the profile, as `models fetch` installed it
+    Path from = dev.facerec.testing.TestData.installedModels();
 
-    assertEquals(0, run(env, "fetch", "--profile", "yunet-mobilefacenet", "--from", from.toString()), err());
-    assertTrue(Files.isRegularFile(dir.resolve("mobilefacenet_foamliu_128d.onnx")));
-    assertTrue(out().contains("model profile 'yunet-mobilefacenet' installed and verified in " + dir), out());
+    assertEquals(0, run(env, "fetch", "--profile", "faceplugin", "--from", from.toString()), err());
+    assertTrue(Files.isRegularFile(dir.resolve("fr_feature.onnx")));
+    assertTrue(out().contains("model profile 'faceplugin' installed and verified in " + dir), out());
 
-    assertEquals(0, run(env, "verify", "--profile", "yunet-mobilefacenet"), err());
+    assertEquals(0, run(env, "verify", "--profile", "faceplugin"), err());
     assertEquals(0, run(env, "list"), err());
-    assertTrue(out().lines().anyMatch(l -> l.contains("mobilefacenet_foamliu_128d.onnx") && l.contains(" installed ")), out());
-    assertTrue(out().lines().anyMatch(l -> l.contains("fr_feature.onnx") && l.contains("not installed")), out());
+    assertTrue(out().lines().anyMatch(l -> l.contains("fr_feature.onnx") && l.contains(" installed ")), out());
+    assertTrue(out().lines().anyMatch(l -> l.contains("mobilefacenet_foamliu_128d.onnx") && l.contains("not installed")), out());
   }
 
   @Test

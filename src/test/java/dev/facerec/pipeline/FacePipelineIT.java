@@ -40,6 +40,7 @@ import org.opencv.imgcodecs.Imgcodecs;
  * End to end on the real models and the labeled face sets in shared/faces, for both installable
  * profiles. Upload limits are raised (8192 px) so that the large originals of some sets are accepted.
  */
+@org.junit.jupiter.api.Tag(dev.facerec.testing.TestData.FULL_DATA)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayName("FacePipeline detects and embeds real faces with both profiles")
 class FacePipelineIT {
@@ -93,7 +94,7 @@ class FacePipelineIT {
   /** Every identity-labeled image of every set (set/identity/file), LFW reduced to an even sample. */
   private static List<Path> labeledImages() {
     List<Path> out = new ArrayList<>();
-    try (Stream<Path> sets = Files.list(TestData.faces())) {
+    try (Stream<Path> sets = Files.list(TestData.sharedFaces())) {
       for (Path set : sets.filter(Files::isDirectory).sorted().collect(Collectors.toList())) {
         if (set.getFileName().toString().equals("groups")) {
           continue; // no identities
@@ -135,12 +136,12 @@ class FacePipelineIT {
       long t0 = System.nanoTime();
       Detection d = fp.detect(data);
       long dt = System.nanoTime() - t0;
-      String set = TestData.faces().relativize(p).getName(0).toString();
+      String set = TestData.sharedFaces().relativize(p).getName(0).toString();
       long[] acc = perSet.computeIfAbsent(set, k -> new long[2]);
       acc[0]++;
       acc[1] += dt;
       if (d.faces().isEmpty()) {
-        missed.add(TestData.faces().relativize(p).toString());
+        missed.add(TestData.sharedFaces().relativize(p).toString());
       }
       for (DetectedFace f : d.faces()) {
         assertEquals(5, f.landmarks().length);
@@ -166,7 +167,7 @@ class FacePipelineIT {
   @DisplayName("group photos give the hand-counted number of faces within the stated tolerance")
   void groupPhotosMatchHandCounts(String profile) throws IOException {
     FacePipeline fp = pipelines.get(profile);
-    Path groups = TestData.faces().resolve("groups");
+    Path groups = TestData.sharedFaces().resolve("groups");
     List<String> lines = Files.readAllLines(groups.resolve("counts.csv"));
     List<String> wrong = new ArrayList<>();
     int checked = 0;
@@ -214,7 +215,7 @@ class FacePipelineIT {
   @ValueSource(strings = {FACEPLUGIN, YUNET})
   @DisplayName("the large couple photo yields its two faces (detection runs on a downscaled copy)")
   void findsBothFacesOfTheLargeCouplePhoto(String profile) {
-    Detection d = pipelines.get(profile).detect(read(TestData.faces().resolve("groups/deepface_couple.jpg")));
+    Detection d = pipelines.get(profile).detect(read(TestData.sharedFaces().resolve("groups/deepface_couple.jpg")));
     assertEquals(2280, d.width());
     assertEquals(2, d.faces().size(), "faces: " + d.faces());
     for (DetectedFace f : d.faces()) {
@@ -227,7 +228,7 @@ class FacePipelineIT {
   @DisplayName("landmarks come in template order: image-left eye and mouth corner first, eyes above nose above mouth")
   void landmarksFollowTheTemplateOrder(String profile) {
     for (String img : List.of("lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg", "orl/s1/1.png", "bbt/amy/1.png")) {
-      Path p = TestData.faces().resolve(img);
+      Path p = TestData.sharedFaces().resolve(img);
       Detection d = pipelines.get(profile).detect(read(p));
       float[][] lm = FacePipeline.select(d, FaceSelection.CENTER).get(0).landmarks();
       assertTrue(lm[0][0] < lm[1][0], img + ": right eye (image left) first");
@@ -246,7 +247,7 @@ class FacePipelineIT {
   @DisplayName("on LFW pairs same-person similarity beats different-person similarity, accuracy above the floor")
   void separatesSameFromDifferentPeopleOnLfwPairs(String profile) throws IOException {
     FacePipeline fp = pipelines.get(profile);
-    Path lfw = TestData.faces().resolve("lfw");
+    Path lfw = TestData.sharedFaces().resolve("lfw");
     List<String[]> same = new ArrayList<>();
     List<String[]> diff = new ArrayList<>();
     List<String> lines = Files.readAllLines(lfw.resolve("pairs.csv"));
@@ -326,7 +327,7 @@ class FacePipelineIT {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {FACEPLUGIN, YUNET})
   void rejectsImageWithTwoFacesWhenOneIsRequired(String profile) {
-    byte[] couple = read(TestData.faces().resolve("groups/deepface_couple.jpg"));
+    byte[] couple = read(TestData.sharedFaces().resolve("groups/deepface_couple.jpg"));
     FaceException e = assertThrows(FaceException.class, () -> pipelines.get(profile).embed(couple, FaceSelection.SINGLE));
     assertEquals(Failure.MULTIPLE_FACES, e.failure());
     assertEquals(2, pipelines.get(profile).embed(couple, FaceSelection.ALL).size());
@@ -341,7 +342,7 @@ class FacePipelineIT {
     assertEquals(profile.equals(FACEPLUGIN) ? 512 : 128, fp.dimension());
     assertEquals(profile.equals(FACEPLUGIN) ? "faceplugin-feature-512" : "mobilefacenet-128", fp.recognizerId());
     assertEquals(profile, fp.profileId());
-    Path orl = TestData.faces().resolve("orl/s1");
+    Path orl = TestData.sharedFaces().resolve("orl/s1");
     float[] a = fp.embed(read(orl.resolve("1.png")), FaceSelection.SINGLE).get(0).embedding();
     float[] b = fp.embed(read(orl.resolve("2.png")), FaceSelection.SINGLE).get(0).embedding();
     double norm = 0;
@@ -357,7 +358,7 @@ class FacePipelineIT {
   @DisplayName("flip augmentation and landmark refinement on YuNet give comparable embeddings")
   void flipAugmentAndRefinementStayClose() {
     PipelineOptions opts = new PipelineOptions(8192, 8192L * 8192, 640, 50, 2, true, true);
-    byte[] img = read(TestData.faces().resolve("lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"));
+    byte[] img = read(TestData.sharedFaces().resolve("lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"));
     // the profile refines by default: compare with YuNet's own points through a copy with refinement off
     ModelManifest own = manifest.withProfile(manifest.profile(YUNET).withRefineLandmarks(false));
     try (FacePipeline refined = FacePipeline.open(manifest, YUNET, modelsDir, opts);
@@ -383,7 +384,7 @@ class FacePipelineIT {
   @Test
   @DisplayName("with default options a 12-megapixel photo is processed (decoded reduced), its faces in the photo's own coordinates")
   void twelveMegapixelPhotoIsProcessed() {
-    byte[] original = read(TestData.faces().resolve("groups/faceapi_bbt1.jpg"));
+    byte[] original = read(TestData.sharedFaces().resolve("groups/faceapi_bbt1.jpg"));
     try (FacePipeline small = FacePipeline.open(manifest, YUNET, modelsDir, PipelineOptions.defaults())) {
       Detection reference = small.detect(original);
       int w = (int) Math.ceil(Math.sqrt(12_000_000.0 * reference.width() / reference.height()));

@@ -20,13 +20,12 @@ import org.junit.jupiter.api.Test;
 
 /** The {@code keys} CLI against the machine's PostgreSQL, in a schema of its own. */
 class KeysCommandIT {
-  static final String PG = "127.0.0.1:5432/test";
 
   @Test
   @DisplayName("keys create prints the key once and stores only its hash; list shows ids, never secrets; revoke revokes")
   void createListRevoke() throws Exception {
     String schema = "keysit_" + Long.toHexString(System.nanoTime());
-    AppConfig config = ConfigLoader.load(Map.of("DATABASE_URL", "postgres://postgres@" + PG + "?schema=" + schema,
+    AppConfig config = ConfigLoader.load(Map.of("DATABASE_URL", dev.facerec.testing.TestDatabase.url(schema),
         "DATA_DIR", Files.createTempDirectory("keysit").toString()));
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -38,7 +37,7 @@ class KeysCommandIT {
       assertTrue(m.find(), out.toString(StandardCharsets.UTF_8));
       String key = m.group(1);
       String id = ApiKeys.idOf(key);
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + PG + "?currentSchema=" + schema, "postgres", "")) {
+      try (Connection c = dev.facerec.testing.TestDatabase.connect(schema)) {
         ResultSet rs = c.createStatement().executeQuery("SELECT id, key_hash, collection FROM api_keys");
         assertTrue(rs.next());
         assertEquals(id, rs.getString(1));
@@ -61,7 +60,7 @@ class KeysCommandIT {
           "a revoked key cannot be revoked again");
       assertEquals(2, KeysCommand.run(config, new String[] {"create"}, System.out, new PrintStream(new ByteArrayOutputStream())));
     } finally {
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + PG, "postgres", "")) {
+      try (Connection c = dev.facerec.testing.TestDatabase.connect()) {
         c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
       }
     }

@@ -67,7 +67,7 @@ class DatabaseTlsIT {
     }
     // the machine's PostgreSQL serves no TLS: requiring it must fail rather than fall back to plain text
     IllegalStateException plain = assertThrows(IllegalStateException.class,
-        () -> Database.start(new DatabaseSettings("postgres://postgres@127.0.0.1:5432/test?sslmode=require", dir, 2, 5000)));
+        () -> Database.start(new DatabaseSettings(dev.facerec.testing.TestDatabase.base() + "?sslmode=require", dir, 2, 5000)));
     System.out.println("sslmode=require, plain server: " + plain.getMessage());
     assertTrue(plain.getMessage().contains("does not support SSL"), plain.getMessage());
   }

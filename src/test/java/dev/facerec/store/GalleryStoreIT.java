@@ -37,14 +37,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Runs against the machine's PostgreSQL ({@code TEST_DATABASE_URL}, default 127.0.0.1:5432/test) in a
- * fresh schema of its own, dropped at the end.
+ * Runs against the test PostgreSQL ({@link dev.facerec.testing.TestDatabase}: {@code TEST_DATABASE_URL} or the
+ * embedded one) in a fresh schema of its own, dropped at the end.
  */
 @ExtendWith(VertxExtension.class)
 @DisplayName("GalleryStore on a real PostgreSQL")
 class GalleryStoreIT {
-  static final String URL =
-      System.getenv().getOrDefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test");
   static final String MODEL = "arcface-r100";
 
   static Database db;
@@ -54,7 +52,7 @@ class GalleryStoreIT {
   @BeforeAll
   static void migrateFreshSchema(Vertx vertx) {
     String schema = "gallery_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    db = Database.start(new DatabaseSettings(URL, null, 4, 5000, schema));
+    db = Database.start(new DatabaseSettings(dev.facerec.testing.TestDatabase.base(), null, 4, 5000, schema));
     pool = db.createPool(vertx);
     store = new GalleryStore(pool);
   }

@@ -1,19 +1,14 @@
 package dev.facerec.testing;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The environment of a service node started in a test: 127.0.0.1 on a free port, plain HTTP, the test's
- * admin key, one inference worker, and the machine's PostgreSQL in a schema of the test's own.
+ * admin key, one inference worker, and the test PostgreSQL ({@link TestDatabase}) in a schema of the test's own.
  */
 public final class TestNode {
-  public static final String PG = "127.0.0.1:5432/test";
-
   private TestNode() {}
 
   /** A fresh schema name for one test class. */
@@ -28,7 +23,7 @@ public final class TestNode {
     env.put("API_PORT", "0");
     env.put("ALLOW_PLAIN_HTTP", "true");
     env.put("ADMIN_API_KEY", adminKey);
-    env.put("DATABASE_URL", "postgres://postgres@" + PG + "?schema=" + schema);
+    env.put("DATABASE_URL", TestDatabase.url(schema));
     env.put("MODEL_PROFILE", profile);
     env.put("MODELS_DIR", modelsDir.toString());
     env.put("DATA_DIR", dataDir.toString());
@@ -57,10 +52,6 @@ public final class TestNode {
   }
 
   public static void dropSchema(String schema) {
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + PG, "postgres", "")) {
-      c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot drop test schema " + schema, e);
-    }
+    TestDatabase.dropSchema(schema);
   }
 }
