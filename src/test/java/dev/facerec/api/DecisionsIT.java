@@ -107,7 +107,10 @@ class DecisionsIT {
     ApiTestBase.expect(http.postFile("/api/v1/subjects/" + id + "/faces", png(blurred)), 422, "FACE_BLURRED");
 
     Mat small = new Mat();
-    Imgproc.resize(src, small, new Size(src.cols() * 0.45, src.rows() * 0.45), 0, 0, Imgproc.INTER_AREA);
+    // scaled so that the face is about 30 px, below QUALITY_MIN_FACE_SIZE (40)
+    JsonObject box = http.postFile("/api/v1/detect", read(img)).json().getJsonArray("faces").getJsonObject(0).getJsonObject("box");
+    double scale = 30.0 / Math.min(box.getDouble("width"), box.getDouble("height"));
+    Imgproc.resize(src, small, new Size(src.cols() * scale, src.rows() * scale), 0, 0, Imgproc.INTER_AREA);
     ApiTestBase.expect(http.postFile("/api/v1/subjects/" + id + "/faces", png(small)), 422, "FACE_TOO_SMALL");
 
     Mat rotated = new Mat();

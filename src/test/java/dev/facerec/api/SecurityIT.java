@@ -470,20 +470,14 @@ class SecurityIT {
     Http.Res png = admin.postRaw("/api/v1/detect", "image/png", pngHeader(50_000, 50_000));
     assertEquals(413, png.status(), png.toString());
     assertEquals("IMAGE_TOO_LARGE", png.errorCode());
-    HttpClient raw = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     long hundredMb = 100L << 20;
     for (boolean declared : new boolean[] {true, false}) {
-      HttpRequest.BodyPublisher zeros = HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(hundredMb));
-      HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/api/v1/detect"))
-          .header("X-API-Key", ADMIN_KEY).header("Content-Type", "image/jpeg").timeout(Duration.ofSeconds(30))
-          .POST(declared ? HttpRequest.BodyPublishers.fromPublisher(zeros, hundredMb) : zeros).build();
-      try {
-        HttpResponse<String> r = raw.send(req, HttpResponse.BodyHandlers.ofString());
-        assertEquals(413, r.statusCode(), r.body());
-        assertTrue(r.body().contains("BODY_TOO_LARGE"), r.body());
-      } catch (IOException e) {
-        // the server may close the connection while the client is still sending: refused all the same
-      }
+      Upload u = upload(service.port(), "/api/v1/detect", hundredMb, declared);
+      System.out.printf("100 MB %s: answered after %d MB sent: %s%n", declared ? "declared" : "chunked", u.sent() >> 20,
+          u.response().lines().findFirst().orElse(""));
+      assertTrue(u.response().startsWith("HTTP/1.1 413"), u.response());
+      assertTrue(u.response().contains("BODY_TOO_LARGE"), u.response());
+      assertTrue(u.sent() < hundredMb, "the whole body was read before the answer");
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     long grown = usedHeap() - before;
@@ -629,6 +623,62 @@ class SecurityIT {
   }
 
   /** {@code n} zero bytes, generated as read (the test must not hold 100 MB either). */
+  record Upload(String response, long sent) {}
+
+  /**
+   * Sends a body of zeros ({@code Content-Length} or chunked) over a plain socket while reading the answer on another
+   * thread: the answer is read as soon as it comes, before the server closes the connection under the sender (a
+   * client that only reads after sending would see a reset instead of the 413).
+   */
+  static Upload upload(int port, String path, long bytes, boolean declared) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+      Thread sender = new Thread(() -> {
+        try {
+          var out = socket.getOutputStream();
+          out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + ADMIN_KEY + "\r\nContent-Type: image/jpeg\r\n"
+              + (declared ? "Content-Length: " + bytes : "Transfer-Encoding: chunked") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          byte[] chunk = new byte[64 << 10];
+          byte[] chunkHead = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+          while (sent.get() < bytes && !answered.get()) {
+            if (!declared) {
+              out.write(chunkHead);
+            }
+            out.write(chunk);
+            if (!declared) {
+              out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            sent.addAndGet(chunk.length);
+          }
+        } catch (IOException closedUnderUs) {
+          // the server answered and closed: expected once the limit is passed
+        }
+      });
+      sender.start();
+      ByteArrayOutputStream response = new ByteArrayOutputStream();
+      InputStream in = socket.getInputStream();
+      byte[] buf = new byte[4096];
+      try {
+        for (int n; (n = in.read(buf)) > 0; ) {
+          response.write(buf, 0, n);
+          answered.set(true);
+          String r = response.toString(StandardCharsets.UTF_8);
+          if (r.contains("\r\n\r\n") && r.contains("}")) {
+            break; // the JSON error body is complete
+          }
+        }
+      } catch (java.net.SocketException reset) {
+        // a reset after the answer was read is fine; before it, the assertion on the response fails
+      }
+      answered.set(true);
+      socket.shutdownOutput();
+      sender.join(10_000);
+      return new Upload(response.toString(StandardCharsets.UTF_8), sent.get());
+    }
+  }
+
   static final class ZeroStream extends InputStream {
     private long left;
 
