@@ -124,7 +124,9 @@ class ResilienceIT {
     try (Service service = Service.start(ConfigLoader.load(env))) {
       byte[] frame = Files.readAllBytes(TestData.faces().resolve("groups/faceapi_bbt1.jpg"));
       List<JsonObject> replies = new CopyOnWriteArrayList<>();
-      WebSocket ws = client.createWebSocketClient().connect(new WebSocketConnectOptions().setPort(service.port())
+      // Kept referenced until the end: an unreferenced WebSocketClient is closed by its cleaner, handshake and all.
+      io.vertx.core.http.WebSocketClient wsClient = client.createWebSocketClient();
+      WebSocket ws = wsClient.connect(new WebSocketConnectOptions().setPort(service.port())
               .setHost("127.0.0.1").setURI("/ws/detect").addHeader("X-API-Key", ADMIN_KEY))
           .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       ws.textMessageHandler(t -> replies.add(new JsonObject(t)));
@@ -146,6 +148,7 @@ class ResilienceIT {
       assertEquals((long) frames, seqs.get(frames - 1));
       System.out.printf("websocket: %d frames, %d dropped, %d answered%n", frames, dropped, frames - dropped);
       ws.close();
+      wsClient.close();
     } finally {
       client.close();
       try (var c = dev.facerec.testing.TestDatabase.connect()) {

@@ -82,6 +82,7 @@ class SecurityIT {
   Service service;
   Http admin;
   Vertx client;
+  io.vertx.core.http.WebSocketClient wsClient;
   KeyPair ec;
   KeyPair rsa;
   Path ecPublic;
@@ -361,7 +362,12 @@ class SecurityIT {
     if (apiKey != null) {
       o.addHeader("X-API-Key", apiKey);
     }
-    return client.createWebSocketClient().connect(o).toCompletionStage().toCompletableFuture();
+    // One client kept in a field: a WebSocketClient nobody references is closed by its cleaner, and with it a
+    // handshake still under way ("Connection closed while handshake in process").
+    if (wsClient == null) {
+      wsClient = client.createWebSocketClient();
+    }
+    return wsClient.connect(o).toCompletionStage().toCompletableFuture();
   }
 
   private static void assertRejected(CompletableFuture<WebSocket> f, int status) throws Exception {
