@@ -40,6 +40,14 @@ public final class Main {
         evaluate identify --gallery DIR --probes DIR --profile P [...]
                                     open-set identification: rank-1, FNIR at FPIR 1e-2 and 1e-3
                                     (`evaluate --help` for all options)
+        backup --to DIR             the database (one consistent export), the index snapshots and a checksummed
+                                    manifest, written into DIR; the embedded database needs the service stopped
+        restore --from DIR [--force]
+                                    checks the backup's checksums and model, then restores it into the configured
+                                    database and DATA_DIR (stop the service first; --force replaces existing data)
+        smoke --url URL --key-file F [--insecure] [--timeout S]
+                                    after a deployment: health, readiness, detect, enroll + identify + delete in a
+                                    scratch collection, metrics; one line per step, exit 0 or the first failure
         --help                      this text
 
       Configuration: conf/application.yaml, overridden by environment variables (see .env.example).
@@ -69,6 +77,17 @@ public final class Main {
       }
       case "evaluate" -> {
         return EvaluateCommand.run(rest, out, err);
+      }
+      case "backup" -> {
+        Logging.toStderr();
+        return dev.facerec.backup.BackupCommand.run(rest, out, err);
+      }
+      case "restore" -> {
+        Logging.toStderr();
+        return dev.facerec.backup.RestoreCommand.run(rest, out, err);
+      }
+      case "smoke" -> {
+        return dev.facerec.smoke.SmokeCommand.run(rest, out, err);
       }
       case "serve" -> {
         return serve(err);

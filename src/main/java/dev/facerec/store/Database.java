@@ -172,35 +172,14 @@ public final class Database implements AutoCloseable {
    * (PostgreSQL then recovers from its write-ahead log). A pid file whose process is gone is left to PostgreSQL.
    */
   static void stopStaleServer(Path dir) {
-    Path pidFile = dir.resolve("postmaster.pid");
-    long pid;
-    String port;
-    try {
-      if (!Files.isRegularFile(pidFile)) {
-        return;
-      }
-      java.util.List<String> lines = Files.readAllLines(pidFile);
-      pid = Long.parseLong(lines.get(0).trim());
-      port = lines.size() > 3 ? lines.get(3).trim() : "?";
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("embedded PostgreSQL: unreadable {} ({}); leaving it to PostgreSQL", pidFile, e.toString());
+    java.util.Optional<LiveServer> live = liveServer(dir);
+    if (live.isEmpty()) {
       return;
     }
-    java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    long pid = live.get().pid();
+    String port = live.get().port();
+    java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
     if (process.isEmpty()) {
-      LOG.info("embedded PostgreSQL: {} names pid {}, which is gone (an unclean stop); PostgreSQL recovers on start", pidFile, pid);
-      return;
-    }
-    String cmdline;
-    try {
-      cmdline = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), java.nio.charset.StandardCharsets.UTF_8)
-          .replace('\0', ' ');
-    } catch (IOException | RuntimeException e) {
-      cmdline = process.get().info().commandLine().orElse("");
-    }
-    if (!cmdline.contains("postgres") || !cmdline.contains(dir.toString())) {
-      LOG.info("embedded PostgreSQL: {} names pid {}, now another process ({}); PostgreSQL handles the stale file", pidFile, pid,
-          cmdline.isBlank() ? "?" : cmdline.split(" ")[0]);
       return;
     }
     LOG.warn("embedded PostgreSQL: a server left running by a previous run (pid {}, port {}) holds {}; stopping it before start",
@@ -226,6 +205,67 @@ public final class Database implements AutoCloseable {
             + " and cannot be stopped; stop it, then start again", e);
       }
     }
+  }
+
+  /** A PostgreSQL server process that holds {@code dir} now: its pid and port. */
+  public record LiveServer(long pid, String port) {}
+
+  /**
+   * The live embedded server holding {@code dataDir/postgres}, if any: a running service (or one killed
+   * with SIGKILL, whose server outlives it). Commands that open the embedded database themselves refuse then.
+   */
+  public static java.util.Optional<LiveServer> runningEmbedded(Path dataDir) {
+    return liveServer(dataDir.toAbsolutePath().resolve("postgres"));
+  }
+
+  /** Found through {@code postmaster.pid}: a live postgres process whose command line names this directory. */
+  private static java.util.Optional<LiveServer> liveServer(Path dir) {
+    Path pidFile = dir.resolve("postmaster.pid");
+    long pid;
+    String port;
+    try {
+      if (!Files.isRegularFile(pidFile)) {
+        return java.util.Optional.empty();
+      }
+      java.util.List<String> lines = Files.readAllLines(pidFile);
+      pid = Long.parseLong(lines.get(0).trim());
+      port = lines.size() > 3 ? lines.get(3).trim() : "?";
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("embedded PostgreSQL: unreadable {} ({}); leaving it to PostgreSQL", pidFile, e.toString());
+      return java.util.Optional.empty();
+    }
+    java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    if (process.isEmpty()) {
+      LOG.info("embedded PostgreSQL: {} names pid {}, which is gone (an unclean stop); PostgreSQL recovers on start", pidFile, pid);
+      return java.util.Optional.empty();
+    }
+    String cmdline;
+    try {
+      cmdline = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), java.nio.charset.StandardCharsets.UTF_8)
+          .replace('\0', ' ');
+    } catch (IOException | RuntimeException e) {
+      cmdline = process.get().info().commandLine().orElse("");
+    }
+    if (!cmdline.contains("postgres") || !cmdline.contains(dir.toString())) {
+      LOG.info("embedded PostgreSQL: {} names pid {}, now another process ({}); PostgreSQL handles the stale file", pidFile, pid,
+          cmdline.isBlank() ? "?" : cmdline.split(" ")[0]);
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new LiveServer(pid, port));
+  }
+
+  /**
+   * A plain JDBC connection to the same database and schema (search path), for bulk work that the
+   * pooled client does not do: COPY in backups and restores. The caller closes it.
+   */
+  public java.sql.Connection openJdbc() throws java.sql.SQLException {
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("user", url.user());
+    if (url.password() != null) {
+      props.setProperty("password", url.password());
+    }
+    props.setProperty("ApplicationName", "facerec");
+    return java.sql.DriverManager.getConnection(url.jdbcUrl(), props);
   }
 
   private static boolean isRoot() {
