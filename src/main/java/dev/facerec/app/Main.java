@@ -40,6 +40,7 @@ public final class Main {
         evaluate identify --gallery DIR --probes DIR --profile P [...]
                                     open-set identification: rank-1, FNIR at FPIR 1e-2 and 1e-3
                                     (`evaluate --help` for all options)
+        --version                   the version of this build
         --help                      this text
 
       Configuration: conf/application.yaml, overridden by environment variables (see .env.example).
@@ -55,6 +56,10 @@ public final class Main {
     switch (cmd) {
       case "--help", "-h", "help" -> {
         out.print(USAGE);
+        return 0;
+      }
+      case "--version", "version" -> {
+        out.println("facerec-service " + dev.facerec.config.BuildInfo.version());
         return 0;
       }
       case "models" -> {
