@@ -100,7 +100,7 @@ public record AppConfig(
   }
 
   /** PEM files; all null with {@code allowPlainHttp} for plain HTTP. {@code clientCaFile} turns on mutual TLS. */
-  public record Tls(Path certFile, Path keyFile, Path clientCaFile, boolean allowPlainHttp) {
+  public record Tls(Path certFile, Path keyFile, Path clientCaFile, boolean allowPlainHttp, int reloadCheckSeconds) {
     public boolean enabled() {
       return certFile != null;
     }

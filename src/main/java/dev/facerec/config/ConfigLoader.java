@@ -281,7 +281,8 @@ public final class ConfigLoader {
     if (clientCa != null && cert == null) {
       throw bad("TLS_CLIENT_CA_FILE", clientCa.toString(), "to be set only with TLS_CERT_FILE and TLS_KEY_FILE");
     }
-    AppConfig.Tls tls = new AppConfig.Tls(cert, key, clientCa, bool("ALLOW_PLAIN_HTTP", "tls.allowPlainHttp", false));
+    AppConfig.Tls tls = new AppConfig.Tls(cert, key, clientCa, bool("ALLOW_PLAIN_HTTP", "tls.allowPlainHttp", false),
+        integer("TLS_RELOAD_CHECK_S", "tls.reloadCheckSeconds", 10, 0, 86_400));
 
     String adminKey = secret("ADMIN_API_KEY");
     if (adminKey != null && (adminKey.length() < 32 || adminKey.length() > 256 || !adminKey.matches("[\\x21-\\x7e]+"))) {
@@ -469,6 +470,6 @@ public final class ConfigLoader {
         "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES", "INDEX_SHARDS",
         "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG",
         "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S",
-        "PROCESSING_MAX_SIDE");
+        "PROCESSING_MAX_SIDE", "TLS_RELOAD_CHECK_S");
   }
 }
