@@ -125,7 +125,8 @@ public final class Service implements AutoCloseable {
 
     if (api || indexRole) {
       database = Database.start(new DatabaseSettings(config.database().url(), config.dataDir(),
-          config.database().poolMaxSize(), config.database().connectTimeoutMs()), config.database().startupWaitSeconds());
+          config.database().poolMaxSize(), config.database().connectTimeoutMs()).withUrlFile(config.database().urlFile()),
+          config.database().startupWaitSeconds());
       LOG.info("database: {}", database.describe());
     }
 

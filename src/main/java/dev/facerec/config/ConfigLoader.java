@@ -100,6 +100,9 @@ public final class ConfigLoader {
       throw bad("LOG_FORMAT", logFormat, "text or json");
     }
     String dbUrl = secret("DATABASE_URL");
+    // Read from DATABASE_URL_FILE (DATABASE_URL unset): new connections read the file again, so the password rotates.
+    String direct = env.get("DATABASE_URL");
+    Path dbUrlFile = dbUrl != null && (direct == null || direct.isBlank()) ? Path.of(env.get("DATABASE_URL_FILE").trim()) : null;
     if (dbUrl == null) {
       dbUrl = text("DATABASE_URL", "database.url", "");
     }
@@ -137,7 +140,8 @@ public final class ConfigLoader {
             integer("DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", 5000, 100, 600_000),
             integer("DATABASE_STARTUP_WAIT_S", "database.startupWaitSeconds", 300, 0, 86_400),
             integer("DB_BREAKER_OPEN_S", "database.breakerOpenSeconds", 5, 1, 3600),
-            integer("DB_RETRY_ATTEMPTS", "database.retryAttempts", 3, 1, 10)),
+            integer("DB_RETRY_ATTEMPTS", "database.retryAttempts", 3, 1, 10),
+            dbUrlFile),
         new AppConfig.Models(profile, Path.of(text("MODELS_DIR", "models.dir", "models")), thresholds, identifyThresholds),
         new AppConfig.Images(
             integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 16384, 32, 65535),
