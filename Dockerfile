@@ -20,8 +20,10 @@ COPY src ./src
 COPY conf ./conf
 COPY models/manifest.json ./models/manifest.json
 COPY cluster/cluster.xml ./cluster/cluster.xml
-# The tests run in CI (.ci/run) on the same sources; the image build only packages.
-RUN mvn -B -q -ntp -o package -DskipTests
+# The tests run in CI (.ci/run) on the same sources; the image build only packages, at the version it is given
+# (the release workflow passes the tag's), without the SBOM (the release attaches the one CI built).
+ARG VERSION=0.1.0-SNAPSHOT
+RUN mvn -B -q -ntp -o package -DskipTests -Drevision="${VERSION}" -Dcyclonedx.skip=true
 
 FROM ${RUNTIME_IMAGE} AS runtime
 ARG VERSION=0.1.0-SNAPSHOT

@@ -48,6 +48,7 @@ public final class Main {
         smoke --url URL --key-file F [--insecure] [--timeout S]
                                     after a deployment: health, readiness, detect, enroll + identify + delete in a
                                     scratch collection, metrics; one line per step, exit 0 or the first failure
+        --version                   the version of this build
         --help                      this text
 
       Configuration: conf/application.yaml, overridden by environment variables (see .env.example).
@@ -63,6 +64,10 @@ public final class Main {
     switch (cmd) {
       case "--help", "-h", "help" -> {
         out.print(USAGE);
+        return 0;
+      }
+      case "--version", "version" -> {
+        out.println("facerec-service " + dev.facerec.config.BuildInfo.version());
         return 0;
       }
       case "models" -> {

@@ -125,7 +125,8 @@ public final class Service implements AutoCloseable {
 
     if (api || indexRole) {
       database = Database.start(new DatabaseSettings(config.database().url(), config.dataDir(),
-          config.database().poolMaxSize(), config.database().connectTimeoutMs()), config.database().startupWaitSeconds());
+          config.database().poolMaxSize(), config.database().connectTimeoutMs()).withUrlFile(config.database().urlFile()),
+          config.database().startupWaitSeconds());
       LOG.info("database: {}", database.describe());
     }
 
@@ -262,6 +263,7 @@ public final class Service implements AutoCloseable {
       return v;
     }, new DeploymentOptions().setInstances(httpInstances)))});
     port = first[0].port();
+    first[0].watchTlsFiles(); // certificate rotation without a restart (TLS_RELOAD_CHECK_S)
     LOG.info("node {} ({}) listening on {}://{}:{} (roles {}; thresholds: verify {}, identify {}; {})", name, membership.selfId(),
         tls.enabled() ? "https" : "http", config.api().host(), port, cluster.roles(), threshold, identifyThreshold,
         tls.enabled() ? (tls.clientCaFile() != null ? "mutual TLS" : "TLS") : "PLAIN HTTP: ALLOW_PLAIN_HTTP=true");

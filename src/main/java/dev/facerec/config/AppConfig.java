@@ -36,10 +36,11 @@ public record AppConfig(
   /**
    * {@code url} is null when the embedded PostgreSQL is to be used. {@code startupWaitSeconds}: how long a node
    * starting while the database is unreachable waits for it; {@code breakerOpenSeconds}: how long calls fail at
-   * once after repeated failures before the database is probed again; {@code retryAttempts}: attempts per call.
+   * once after repeated failures before the database is probed again; {@code retryAttempts}: attempts per call;
+   * {@code urlFile}: the file the URL was read from (DATABASE_URL_FILE), read again for new connections, or null.
    */
   public record Database(String url, int poolMaxSize, int connectTimeoutMs, int startupWaitSeconds, int breakerOpenSeconds,
-      int retryAttempts) {}
+      int retryAttempts, Path urlFile) {}
 
   /** {@code thresholds} (1:1) and {@code identifyThresholds} (1:N) hold only the operator's overrides, by profile id. */
   public record Models(String profile, Path dir, Map<String, Double> thresholds, Map<String, Double> identifyThresholds) {}
@@ -100,7 +101,7 @@ public record AppConfig(
   }
 
   /** PEM files; all null with {@code allowPlainHttp} for plain HTTP. {@code clientCaFile} turns on mutual TLS. */
-  public record Tls(Path certFile, Path keyFile, Path clientCaFile, boolean allowPlainHttp) {
+  public record Tls(Path certFile, Path keyFile, Path clientCaFile, boolean allowPlainHttp, int reloadCheckSeconds) {
     public boolean enabled() {
       return certFile != null;
     }

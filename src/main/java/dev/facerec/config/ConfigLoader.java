@@ -100,6 +100,9 @@ public final class ConfigLoader {
       throw bad("LOG_FORMAT", logFormat, "text or json");
     }
     String dbUrl = secret("DATABASE_URL");
+    // Read from DATABASE_URL_FILE (DATABASE_URL unset): new connections read the file again, so the password rotates.
+    String direct = env.get("DATABASE_URL");
+    Path dbUrlFile = dbUrl != null && (direct == null || direct.isBlank()) ? Path.of(env.get("DATABASE_URL_FILE").trim()) : null;
     if (dbUrl == null) {
       dbUrl = text("DATABASE_URL", "database.url", "");
     }
@@ -137,7 +140,8 @@ public final class ConfigLoader {
             integer("DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", 5000, 100, 600_000),
             integer("DATABASE_STARTUP_WAIT_S", "database.startupWaitSeconds", 300, 0, 86_400),
             integer("DB_BREAKER_OPEN_S", "database.breakerOpenSeconds", 5, 1, 3600),
-            integer("DB_RETRY_ATTEMPTS", "database.retryAttempts", 3, 1, 10)),
+            integer("DB_RETRY_ATTEMPTS", "database.retryAttempts", 3, 1, 10),
+            dbUrlFile),
         new AppConfig.Models(profile, Path.of(text("MODELS_DIR", "models.dir", "models")), thresholds, identifyThresholds),
         new AppConfig.Images(
             integer("MAX_IMAGE_DIMENSION", "images.maxDimension", 16384, 32, 65535),
@@ -281,7 +285,8 @@ public final class ConfigLoader {
     if (clientCa != null && cert == null) {
       throw bad("TLS_CLIENT_CA_FILE", clientCa.toString(), "to be set only with TLS_CERT_FILE and TLS_KEY_FILE");
     }
-    AppConfig.Tls tls = new AppConfig.Tls(cert, key, clientCa, bool("ALLOW_PLAIN_HTTP", "tls.allowPlainHttp", false));
+    AppConfig.Tls tls = new AppConfig.Tls(cert, key, clientCa, bool("ALLOW_PLAIN_HTTP", "tls.allowPlainHttp", false),
+        integer("TLS_RELOAD_CHECK_S", "tls.reloadCheckSeconds", 10, 0, 86_400));
 
     String adminKey = secret("ADMIN_API_KEY");
     if (adminKey != null && (adminKey.length() < 32 || adminKey.length() > 256 || !adminKey.matches("[\\x21-\\x7e]+"))) {
@@ -469,6 +474,6 @@ public final class ConfigLoader {
         "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES", "INDEX_SHARDS",
         "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG",
         "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S",
-        "PROCESSING_MAX_SIDE");
+        "PROCESSING_MAX_SIDE", "TLS_RELOAD_CHECK_S");
   }
 }

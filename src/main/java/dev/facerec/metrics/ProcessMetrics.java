@@ -14,12 +14,10 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 /**
  * What operators graph besides the service's own meters: JVM (heap, GC, threads, classes), process (CPU, open
@@ -43,7 +41,7 @@ public final class ProcessMetrics {
     Gauge.builder("process.resident.memory", ProcessMetrics::residentBytes).baseUnit("bytes")
         .description("resident set size of the process (VmRSS)").register(registry);
     Gauge.builder(RecognitionMetrics.BUILD_INFO, () -> 1).description("the running build: version and model profile")
-        .tag("version", version()).tag("profile", profile).register(registry);
+        .tag("version", dev.facerec.config.BuildInfo.version()).tag("profile", profile).register(registry);
   }
 
   /** Every 5 s: the faces of each collection in this node's index replica. */
@@ -60,18 +58,6 @@ public final class ProcessMetrics {
           });
           sizes.register(rows, true);
         })));
-  }
-
-  static String version() {
-    try (InputStream in = ProcessMetrics.class.getResourceAsStream("/facerec/build.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      return p.getProperty("version", "unknown");
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 
   static double residentBytes() {

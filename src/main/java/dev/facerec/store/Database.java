@@ -127,11 +127,13 @@ public final class Database implements AutoCloseable {
 
   /** Parses the URL without connecting (tests use it to check the options). */
   static Database external(DatabaseSettings settings) {
-    PgUrl url = PgUrl.parse(settings.url());
-    if (settings.schema() != null && !settings.schema().isBlank()) {
-      url = url.withSchema(settings.schema());
-    }
-    return new Database(url, null, settings);
+    return new Database(parse(settings, settings.url()), null, settings);
+  }
+
+  /** The URL with the settings' schema, which wins over the URL's. */
+  private static PgUrl parse(DatabaseSettings settings, String text) {
+    PgUrl url = PgUrl.parse(text);
+    return settings.schema() != null && !settings.schema().isBlank() ? url.withSchema(settings.schema()) : url;
   }
 
   private static Database startEmbedded(DatabaseSettings settings) {
@@ -293,6 +295,10 @@ public final class Database implements AutoCloseable {
 
   /** Options for a pool connection: host, credentials, TLS and the schema's search path. */
   public PgConnectOptions connectOptions() {
+    return connectOptions(url);
+  }
+
+  private static PgConnectOptions connectOptions(PgUrl url) {
     PgConnectOptions options = new PgConnectOptions()
         .setHost(url.host())
         .setPort(url.port())
@@ -306,7 +312,7 @@ public final class Database implements AutoCloseable {
     if (url.schema() != null) {
       options.addProperty("search_path", url.schema());
     }
-    ClientSSLOptions ssl = sslOptions();
+    ClientSSLOptions ssl = sslOptions(url);
     if (ssl != null) {
       options.setSslOptions(ssl);
     }
@@ -314,7 +320,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** libpq's meaning of each sslmode: only verify-ca and verify-full check the server's certificate. */
-  private ClientSSLOptions sslOptions() {
+  private static ClientSSLOptions sslOptions(PgUrl url) {
     switch (url.sslMode()) {
       case "disable":
         return null;
@@ -328,15 +334,15 @@ public final class Database implements AutoCloseable {
         }
         return new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm("");
       case "verify-ca":
-        return new ClientSSLOptions().setTrustOptions(trust()).setHostnameVerificationAlgorithm("");
+        return new ClientSSLOptions().setTrustOptions(trust(url)).setHostnameVerificationAlgorithm("");
       case "verify-full":
-        return new ClientSSLOptions().setTrustOptions(trust()).setHostnameVerificationAlgorithm("HTTPS");
+        return new ClientSSLOptions().setTrustOptions(trust(url)).setHostnameVerificationAlgorithm("HTTPS");
       default:
         throw new IllegalStateException("unknown sslmode " + url.sslMode());
     }
   }
 
-  private TrustOptions trust() {
+  private static TrustOptions trust(PgUrl url) {
     if (url.sslRootCert() != null) {
       return new PemTrustOptions().addCertPath(url.sslRootCert());
     }
@@ -349,14 +355,26 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Pool sizing; a query waits at most the connect timeout for a free connection. */
+  /**
+   * Pool sizing; a query waits at most the connect timeout for a free connection. With a URL file, connections are
+   * also replaced after 30 minutes, so a rotated password reaches every connection of a busy pool, not only new ones.
+   */
   public PoolOptions poolOptions() {
-    return new PoolOptions()
+    PoolOptions options = new PoolOptions()
         .setMaxSize(settings.poolMaxSize())
         .setConnectionTimeout(settings.connectTimeoutMs())
         .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
         .setIdleTimeout(5)
         .setIdleTimeoutUnit(TimeUnit.MINUTES);
+    if (rotating()) {
+      options.setMaxLifetime(30).setMaxLifetimeUnit(TimeUnit.MINUTES);
+    }
+    return options;
+  }
+
+  /** True when the URL comes from a file that is read again for each new connection (DATABASE_URL_FILE). */
+  private boolean rotating() {
+    return embedded == null && settings.urlFile() != null;
   }
 
   /** Transport options: the TCP connect timeout (Vert.x 5 keeps it here, not in the connect options). */
@@ -364,14 +382,60 @@ public final class Database implements AutoCloseable {
     return new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()).setTcpKeepAlive(true);
   }
 
-  /** A new, unshared pool on {@code vertx}; the caller closes it. */
+  /**
+   * A new, unshared pool on {@code vertx}; the caller closes it. With a URL file (DATABASE_URL_FILE) each new
+   * connection reads the file first, so a rotated password or a moved server is used without a restart.
+   */
   public Pool createPool(Vertx vertx) {
-    return PgBuilder.pool()
-        .with(poolOptions())
-        .with(netClientOptions())
-        .connectingTo(connectOptions())
-        .using(vertx)
-        .build();
+    io.vertx.sqlclient.ClientBuilder<Pool> builder = PgBuilder.pool().with(poolOptions()).with(netClientOptions());
+    if (rotating()) {
+      builder.connectingTo(new UrlFile(vertx, settings.urlFile().toString(), connectOptions())::next);
+    } else {
+      builder.connectingTo(connectOptions());
+    }
+    return builder.using(vertx).build();
+  }
+
+  /**
+   * The connect options of the URL in a file, read again (asynchronously) for each new connection. A file that cannot
+   * be read or parsed keeps the last good options, with one warning per distinct content.
+   */
+  private final class UrlFile {
+    private record Read(String text, io.vertx.sqlclient.SqlConnectOptions options) {}
+
+    private final Vertx vertx;
+    private final String path;
+    private final java.util.concurrent.atomic.AtomicReference<Read> last;
+    private volatile String refused;
+
+    UrlFile(Vertx vertx, String path, PgConnectOptions first) {
+      this.vertx = vertx;
+      this.path = path;
+      this.last = new java.util.concurrent.atomic.AtomicReference<>(new Read(settings.url().trim(), first));
+    }
+
+    io.vertx.core.Future<io.vertx.sqlclient.SqlConnectOptions> next() {
+      return vertx.fileSystem().readFile(path).map(buf -> {
+        String text = buf.toString(java.nio.charset.StandardCharsets.UTF_8).trim();
+        Read current = last.get();
+        if (text.equals(current.text()) || text.equals(refused)) {
+          return current.options();
+        }
+        try {
+          PgUrl next = parse(settings, text);
+          last.set(new Read(text, connectOptions(next)));
+          LOG.info("database URL changed in {}: new connections use {}", path, next.masked());
+          return last.get().options();
+        } catch (RuntimeException e) {
+          refused = text;
+          LOG.warn("database URL in {} not used ({}): new connections keep {}", path, e.getMessage(), url.masked());
+          return current.options();
+        }
+      }).recover(e -> {
+        LOG.warn("database URL file {} cannot be read ({}): new connections keep the last URL read", path, e.getMessage());
+        return io.vertx.core.Future.succeededFuture(last.get().options());
+      });
+    }
   }
 
   /** The JDBC URL without credentials (safe to log). */

@@ -14,8 +14,10 @@ import java.nio.file.Path;
  * @param poolMaxSize connections per pool made by {@link Database#createPool}
  * @param connectTimeoutMs TCP connect timeout, and how long a query waits for a free pool connection
  * @param schema the schema to use, or null/blank for the URL's {@code schema} parameter or {@code public}
+ * @param urlFile the file {@code url} was read from (DATABASE_URL_FILE), read again for each new pool connection so
+ *     that a rotated password is used without a restart; null when the URL is given directly
  */
-public record DatabaseSettings(String url, Path dataDir, int poolMaxSize, int connectTimeoutMs, String schema) {
+public record DatabaseSettings(String url, Path dataDir, int poolMaxSize, int connectTimeoutMs, String schema, Path urlFile) {
   public DatabaseSettings {
     if (poolMaxSize < 1) {
       throw new IllegalArgumentException("poolMaxSize must be at least 1, got " + poolMaxSize);
@@ -27,7 +29,12 @@ public record DatabaseSettings(String url, Path dataDir, int poolMaxSize, int co
 
   /** Settings without an explicit schema. */
   public DatabaseSettings(String url, Path dataDir, int poolMaxSize, int connectTimeoutMs) {
-    this(url, dataDir, poolMaxSize, connectTimeoutMs, null);
+    this(url, dataDir, poolMaxSize, connectTimeoutMs, null, null);
+  }
+
+  /** Settings with the URL given directly (not from a file). */
+  public DatabaseSettings(String url, Path dataDir, int poolMaxSize, int connectTimeoutMs, String schema) {
+    this(url, dataDir, poolMaxSize, connectTimeoutMs, schema, null);
   }
 
   /** True when no URL is set, so {@link Database} starts its own server. */
@@ -49,11 +56,16 @@ public record DatabaseSettings(String url, Path dataDir, int poolMaxSize, int co
       }
     }
     return "DatabaseSettings[" + where + ", dataDir=" + dataDir + ", poolMaxSize=" + poolMaxSize
-        + ", connectTimeoutMs=" + connectTimeoutMs + ", schema=" + schema + "]";
+        + ", connectTimeoutMs=" + connectTimeoutMs + ", schema=" + schema + ", urlFile=" + urlFile + "]";
   }
 
   /** The same settings placing the tables in {@code schema}. */
   public DatabaseSettings withSchema(String schema) {
-    return new DatabaseSettings(url, dataDir, poolMaxSize, connectTimeoutMs, schema);
+    return new DatabaseSettings(url, dataDir, poolMaxSize, connectTimeoutMs, schema, urlFile);
+  }
+
+  /** The same settings, {@code url} having been read from {@code file}, which new connections read again. */
+  public DatabaseSettings withUrlFile(Path file) {
+    return new DatabaseSettings(url, dataDir, poolMaxSize, connectTimeoutMs, schema, file);
   }
 }

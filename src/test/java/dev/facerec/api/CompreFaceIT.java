@@ -10,6 +10,7 @@ import dev.facerec.config.ConfigLoader;
 import dev.facerec.security.ApiKeys;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.Images;
+import dev.facerec.testing.NodeHarness;
 import dev.facerec.testing.TestData;
 import dev.facerec.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -43,18 +44,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CompreFaceIT {
   static final String ADMIN_KEY = ApiKeys.generate();
-  static final Path HARNESS = Path.of("src/test/node").toAbsolutePath();
+  static final Path HARNESS = NodeHarness.DIR;
 
-  /** The SDK from the lock file, installed on first use (a fresh clone has no node_modules; .ci/run installs it too). */
-  static synchronized void installHarness() throws Exception {
-    if (Files.isDirectory(HARNESS.resolve("node_modules/@exadel/compreface-js-sdk"))) {
-      return;
-    }
-    Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error").directory(HARNESS.toFile())
-        .redirectErrorStream(true).start();
-    String out = new String(npm.getInputStream().readAllBytes());
-    assertEquals(0, npm.waitFor(), "npm ci in src/test/node failed (npm is needed for this test): " + out);
-  }
   static final String CF = "/api/v1/recognition";
 
   final String schema = TestNode.schema("cfit");
@@ -222,7 +213,7 @@ class CompreFaceIT {
 
   JsonObject runSdk() throws Exception {
     Path report = images.resolve("report.json");
-    installHarness();
+    NodeHarness.install("@exadel/compreface-js-sdk");
     ProcessBuilder pb = new ProcessBuilder("node", HARNESS.resolve("compreface-sdk.mjs").toString())
         .directory(images.toFile()).redirectErrorStream(true).redirectOutput(images.resolve("node.log").toFile());
     pb.environment().putAll(Map.of("CF_URL", "http://127.0.0.1", "CF_PORT", String.valueOf(service.port()), "REC_KEY", recognitionKey,

@@ -248,6 +248,8 @@ public final class ApiRouter {
 
   private static HealthCheckHandler health(Vertx vertx, ApiContext api) {
     HealthChecks checks = HealthChecks.create(vertx);
+    checks.register("build", p -> p.complete(Status.OK(new JsonObject().put("version", dev.facerec.config.BuildInfo.version())
+        .put("node", api.membership().self().name()))));
     checks.register("models", 3000, p -> {
       long n = api.membership().withRole(dev.facerec.cluster.NodeRole.INFERENCE).size();
       p.complete(n > 0 ? Status.OK(new JsonObject().put("inferenceNodes", n).put("profile", api.profile()).put("modelId", api.modelId()))

@@ -16,6 +16,11 @@ public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
   private final ApiContext api;
   private HttpServer server;
+  private io.vertx.core.net.ServerSSLOptions sslOptions;
+  /** The fingerprint of the TLS files being served, and of the last pair refused (each refusal logged once). */
+  private String servedTls;
+  private String refusedTls;
+  private long reloadTimer = -1;
 
   public HttpVerticle(ApiContext api) {
     this.api = api;
@@ -43,10 +48,46 @@ public final class HttpVerticle extends VerticleBase {
         options.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaFile().toString()))
             .setClientAuth(ClientAuth.REQUIRED);
       }
+      sslOptions = options.getSslOptions();
+      try {
+        servedTls = ServerTls.fingerprint(tls);
+      } catch (java.io.IOException e) {
+        return Future.failedFuture(e);
+      }
     }
     server = vertx.createHttpServer(options).requestHandler(api.membership().self().has(dev.facerec.cluster.NodeRole.API)
         ? ApiRouter.create(vertx, api) : ApiRouter.management(vertx, api));
     return server.listen().onSuccess(s -> LOG.debug("HTTP listening on {}:{}", api.config().api().host(), s.actualPort()));
+  }
+
+  /**
+   * Every {@code TLS_RELOAD_CHECK_S}: when the TLS files changed, the new pair is checked and served to new connections
+   * (open ones keep theirs); a pair that fails the check is logged and the current one kept. The HTTP instances share
+   * one server, so one instance watches for all of them.
+   */
+  public void watchTlsFiles() {
+    AppConfig.Tls tls = api.config().security().tls();
+    if (!tls.enabled() || tls.reloadCheckSeconds() <= 0 || reloadTimer >= 0) {
+      return;
+    }
+    reloadTimer = vertx.setPeriodic(tls.reloadCheckSeconds() * 1000L, id -> vertx.executeBlocking(() -> {
+      String now = ServerTls.fingerprint(tls);
+      return now.equals(servedTls) || now.equals(refusedTls) ? null : ServerTls.read(vertx, tls);
+    }, false).compose(next -> next == null ? Future.succeededFuture() : server.updateSSLOptions(next.apply(sslOptions), true)
+        .onSuccess(updated -> {
+          servedTls = next.fingerprint();
+          refusedTls = null;
+          LOG.info("TLS certificate reloaded from {}: subject {}, serial {}; new connections get it", tls.certFile(),
+              next.subject(), next.serial());
+        })).onFailure(e -> {
+          try {
+            refusedTls = ServerTls.fingerprint(tls);
+          } catch (java.io.IOException unreadable) {
+            refusedTls = null; // unreadable now: try again next time
+          }
+          LOG.warn("TLS files {} and {} changed but are not served, the current certificate stays: {}", tls.certFile(),
+              tls.keyFile(), e.getMessage());
+        }));
   }
 
   /** The bound port (useful with API_PORT=0 in tests). */
@@ -56,6 +97,9 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (reloadTimer >= 0) {
+      vertx.cancelTimer(reloadTimer);
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 }
