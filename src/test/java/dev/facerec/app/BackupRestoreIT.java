@@ -70,7 +70,7 @@ class BackupRestoreIT {
     AppConfig config = ConfigLoader.load(env(schema, data));
     try (Service node = Service.start(config)) {
       Http http = new Http(node.port(), ADMIN_KEY);
-      for (List<Path> images : TestData.lfwIdentities(2)) {
+      for (List<Path> images : TestData.people(2)) {
         if (answers.size() == SUBJECTS) {
           break;
         }

