@@ -57,6 +57,7 @@ public final class IndexGrid implements Placement {
     LOG.info("index grid: joining on port {} with {}", c.port() + portOffset, join.getTcpIpConfig().getMembers());
     IndexGrid grid = new IndexGrid(Hazelcast.newHazelcastInstance(cfg), replicas);
     grid.listen();
+    grid.recheck.scheduleWithFixedDelay(grid::recheck, RECHECK_MS, RECHECK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     return grid;
   }
 
@@ -106,6 +107,32 @@ public final class IndexGrid implements Placement {
       fire();
     });
   }
+
+  /**
+   * Placements computed while the partition table was settling (backups not yet assigned on this member) can
+   * leave a shard with fewer holders than wanted, and not every table change reaches every member as an event:
+   * the cached placements are recomputed every {@value #RECHECK_MS} ms and the holders told when one differs.
+   */
+  private void recheck() {
+    try {
+      for (var e : placements.entrySet()) {
+        if (!place(e.getKey(), e.getValue().size()).equals(e.getValue())) {
+          LOG.info("index grid: the placement of '{}' changed with no event (the partition table settled); reconciling", e.getKey());
+          fire();
+          return;
+        }
+      }
+    } catch (RuntimeException ex) { // a member leaving mid-computation: the next round sees a settled table
+      LOG.debug("index grid: placement recheck: {}", ex.toString());
+    }
+  }
+
+  static final long RECHECK_MS = 2000;
+  private final java.util.concurrent.ScheduledExecutorService recheck = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "index-grid-recheck");
+    t.setDaemon(true);
+    return t;
+  });
 
   private void fire() {
     placements.clear();
@@ -201,6 +228,7 @@ public final class IndexGrid implements Placement {
 
   @Override
   public void close() {
+    recheck.shutdownNow();
     try {
       hz.shutdown();
     } catch (RuntimeException e) {
