@@ -42,9 +42,9 @@ class AuditTest {
   }
 
   @Test
-  @DisplayName("no component of the SBOM (target/bom.json, when mvn package has made it) is in an affected range")
+  @DisplayName("no component of the SBOM (target/bom.json, made before the tests) is in an affected range")
   void sbomHasNoKnownAdvisory() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(SBOM), "no target/bom.json: run mvn package first");
+    assertTrue(Files.isRegularFile(SBOM), "no target/bom.json: the cyclonedx plugin makes it before the tests (-Dcyclonedx.skip=true skips it)");
     Set<Dependency> deps = DependencyAudit.fromSbom(SBOM);
     assertTrue(deps.stream().anyMatch(d -> d.artifactId().equals("vertx-core")), deps.toString());
     assertNoFindings(deps);

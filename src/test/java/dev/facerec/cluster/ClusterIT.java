@@ -347,7 +347,7 @@ class ClusterIT {
     }
     List<Path[]> probes = new ArrayList<>(enrolled.values());
     for (int i = 0; i < 30; i++) {
-      assertEquals(200, http("n2").postFile("/api/v1/identify", Files.readAllBytes(probes.get(i)[1])).status());
+      assertEquals(200, http("n2").postFile("/api/v1/identify", Files.readAllBytes(probes.get(i % probes.size())[1])).status());
     }
     String metrics = http("n2").get("/metrics").body();
     double n4 = counter(metrics, "facerec_inference_routed_total", "node=\"n4\"");
