@@ -20,6 +20,9 @@ import dev.facerec.model.ModelSpec;
 import dev.facerec.model.ModelVerifier;
 import dev.facerec.model.ProfileSpec;
 import dev.facerec.model.ThresholdPolicy;
+import dev.facerec.recognition.GallerySizes;
+import dev.facerec.recognition.OpenSetThreshold;
+import dev.facerec.recognition.ThresholdRules;
 import dev.facerec.pipeline.InferenceClient;
 import dev.facerec.pipeline.InferenceGateVerticle;
 import dev.facerec.pipeline.InferenceVerticle;
@@ -252,7 +255,12 @@ public final class Service implements AutoCloseable {
 
     ApiContext context = new ApiContext(config, store, inferenceClient, profile.id(), recognizer.id(), recognizer.outputDimension(),
         threshold, thresholdSource, identifyThreshold, identifyThresholdSource, new ThresholdPolicy(profile), metrics, security,
-        recognition, indexClient, membership, state);
+        recognition, indexClient, membership, state,
+        new ThresholdRules(new ThresholdRules.Defaults(profile.id(), threshold, thresholdSource, identifyThreshold, identifyThresholdSource,
+            ThresholdRules.DEFAULT_FPIR, config.recognition().minMargin(), new ThresholdPolicy(profile),
+            profile.impostorTail() == null ? null : new OpenSetThreshold(profile.impostorTail()),
+            models.identifyThresholds().containsKey(profile.id()))),
+        new GallerySizes(c -> shardsFrom == null ? Future.succeededFuture(0L) : shardsFrom.subjectCount(c), 10_000_000_000L, System::nanoTime));
     HttpVerticle[] first = new HttpVerticle[1];
     int httpInstances = api ? Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())) : 1;
     stopOrder.add(0, new String[] {"HTTP", await(vertx.deployVerticle(() -> {

@@ -9,6 +9,7 @@ package dev.facerec.bus;
 public enum Failure {
   INVALID_REQUEST(400, "The request is malformed: a parameter, a field or the JSON body is wrong."),
   MALFORMED_JSON(400, "The body is not valid JSON."),
+  TARGET_RATE_MISMATCH(400, "A rate for the other kind of decision: identify (1:N) takes targetFpir, verify (1:1) takes targetFmr."),
   MISSING_IMAGE(400, "No image was sent: use a multipart field 'file' or a raw image body."),
   IMAGE_CORRUPT(400, "The image is corrupt or truncated and cannot be decoded."),
   MALFORMED_MULTIPART(400, "The multipart body cannot be parsed: no boundary, another boundary than declared, or parts cut short."),

@@ -38,6 +38,9 @@ public final class EvaluateCommand {
             open-set identification over identity folders (DIR/<identity>/<image>): rank-1, FNIR at FPIR
             1e-2 and 1e-3. When gallery and probes are the same folder, identities with more than K images
             enroll their first K (by file name) and probe with the rest; the others are never-enrolled strangers.
+        evaluate impostors --images DIR --profile P [...] [--tail-fraction F] [options]
+            every pair of images of different identities (DIR/<identity>/<image>): fits the impostor tail
+            that sizes the 1:N threshold (the manifest's calibration.impostorTail) and checks it against counts
       Options:
         --profile P[:flip][:refine]  profile to evaluate, repeatable; suffixes switch options for that one
                                      (:noflip, :norefine switch them off, also against the profile default)
@@ -45,6 +48,7 @@ public final class EvaluateCommand {
         --flip                       test-time flip augmentation for every profile
         --refine-landmarks           68-point landmark refinement for every profile (loads faceplugin-landmark68)
         --target-fmr F               false-match rate the calibrated threshold is chosen for (default 1e-3)
+        --tail-fraction F            impostors: share of impostor pairs in the fitted tail (default 1e-3)
         --threads N                  worker threads, one pipeline each (default 1)
         --out DIR                    where the JSON and PNG go (default eval-out)
       """;
@@ -56,7 +60,7 @@ public final class EvaluateCommand {
 
   /** Parsed command line. */
   record Args(String mode, Path pairs, Path images, Path gallery, Path probes, int enrollPerSubject, List<String> profiles,
-      Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out) {}
+      Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out, double tailFraction) {}
 
   public static int run(String[] argv, PrintStream out, PrintStream err) {
     Args a;
@@ -81,7 +85,11 @@ public final class EvaluateCommand {
         variants.add(v);
       }
       Files.createDirectories(a.out());
-      return "verify".equals(a.mode()) ? verify(a, manifest, variants, out, err) : identify(a, manifest, variants, out, err);
+      return switch (a.mode()) {
+        case "verify" -> verify(a, manifest, variants, out, err);
+        case "impostors" -> ImpostorCalibration.run(a, manifest, variants, out);
+        default -> identify(a, manifest, variants, out, err);
+      };
     } catch (IllegalArgumentException e) {
       err.println("evaluate: " + e.getMessage());
       return 2;
@@ -102,8 +110,8 @@ public final class EvaluateCommand {
     if (mode.equals("--help") || mode.equals("-h") || mode.equals("help")) {
       return null;
     }
-    if (!mode.equals("verify") && !mode.equals("identify")) {
-      throw new IllegalArgumentException("unknown evaluation '" + mode + "' (verify or identify)");
+    if (!List.of("verify", "identify", "impostors").contains(mode)) {
+      throw new IllegalArgumentException("unknown evaluation '" + mode + "' (verify, identify or impostors)");
     }
     Map<String, String> single = new LinkedHashMap<>();
     List<String> profiles = new ArrayList<>();
@@ -118,7 +126,7 @@ public final class EvaluateCommand {
           return null;
         }
         case "--profile", "--pairs", "--images", "--gallery", "--probes", "--enroll-per-subject", "--models-dir",
-            "--target-fmr", "--threads", "--out" -> {
+            "--target-fmr", "--threads", "--out", "--tail-fraction" -> {
           if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
             throw new IllegalArgumentException(k + " needs a value");
           }
@@ -135,7 +143,11 @@ public final class EvaluateCommand {
     if (profiles.isEmpty()) {
       throw new IllegalArgumentException("give at least one --profile");
     }
-    List<String> need = mode.equals("verify") ? List.of("--pairs", "--images") : List.of("--gallery", "--probes");
+    List<String> need = switch (mode) {
+      case "verify" -> List.of("--pairs", "--images");
+      case "impostors" -> List.of("--images");
+      default -> List.of("--gallery", "--probes");
+    };
     for (String n : need) {
       if (!single.containsKey(n)) {
         throw new IllegalArgumentException("'" + mode + "' needs " + n);
@@ -145,6 +157,10 @@ public final class EvaluateCommand {
     if (!(fmr > 0 && fmr < 1)) {
       throw new IllegalArgumentException("--target-fmr must be between 0 and 1");
     }
+    double tail = number(single, "--tail-fraction", 1e-3);
+    if (!(tail > 0 && tail < 0.1)) {
+      throw new IllegalArgumentException("--tail-fraction must be between 0 and 0.1");
+    }
     int threads = (int) number(single, "--threads", 1);
     int k = (int) number(single, "--enroll-per-subject", 1);
     if (threads < 1 || k < 1) {
@@ -153,7 +169,7 @@ public final class EvaluateCommand {
     return new Args(mode, path(single, "--pairs"), path(single, "--images"), path(single, "--gallery"),
         path(single, "--probes"), k, List.copyOf(new LinkedHashSet<>(profiles)),
         Path.of(single.getOrDefault("--models-dir", "models")), flip, refine, fmr, threads,
-        Path.of(single.getOrDefault("--out", "eval-out")));
+        Path.of(single.getOrDefault("--out", "eval-out")), tail);
   }
 
   private static Path path(Map<String, String> m, String k) {

@@ -64,7 +64,8 @@ public final class ModelManifest {
           p.getBoolean("refineLandmarks", false),
           fmrPoints(p.getJsonObject("calibration")),
           p.getDouble("identifyThreshold", p.getDouble("threshold")),
-          p.getString("identifyThresholdSource", p.getString("thresholdSource", "")));
+          p.getString("identifyThresholdSource", p.getString("thresholdSource", "")),
+          impostorTail(p.getJsonObject("calibration")));
       if (spec.refineLandmarks() && spec.landmarks() == null) {
         throw new ModelException("profile " + spec.id() + " sets refineLandmarks but names no landmarks model");
       }
@@ -126,6 +127,20 @@ public final class ModelManifest {
     }
     points.sort(java.util.Comparator.comparingDouble(ProfileSpec.FmrPoint::fmr));
     return List.copyOf(points);
+  }
+
+  /** {@code calibration.impostorTail}: {@code u, zeta, sigma, xi, body: [{fmr, threshold}], pairs}. */
+  private static ImpostorTail impostorTail(JsonObject calibration) {
+    JsonObject t = calibration == null ? null : calibration.getJsonObject("impostorTail");
+    if (t == null) {
+      return null;
+    }
+    List<ProfileSpec.FmrPoint> body = new ArrayList<>();
+    for (Object o : t.getJsonArray("body", new JsonArray())) {
+      JsonObject p = (JsonObject) o;
+      body.add(new ProfileSpec.FmrPoint(p.getDouble("fmr"), p.getDouble("threshold")));
+    }
+    return new ImpostorTail(t.getDouble("u"), t.getDouble("zeta"), t.getDouble("sigma"), t.getDouble("xi"), body, t.getLong("pairs", 0L));
   }
 
   private static float[] floats(JsonArray a) {

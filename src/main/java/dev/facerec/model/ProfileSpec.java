@@ -11,6 +11,8 @@ import java.util.List;
  * @param identifyThreshold the default for 1:N search and the duplicate check, calibrated on a false-positive
  *     identification rate over a gallery (a stranger meets every subject, so the 1:1 threshold lets far more
  *     through); the 1:1 {@code threshold} when the manifest has none
+ * @param impostorTail the fitted impostor score tail that sizes the 1:N threshold to a gallery
+ *     ({@code calibration.impostorTail}); null when the profile has none
  * @param refineLandmarks whether the landmark model replaces the detector's own points by default
  *     (manifest field {@code refineLandmarks}, default false)
  */
@@ -25,7 +27,8 @@ public record ProfileSpec(
     boolean refineLandmarks,
     List<FmrPoint> fmrThresholds,
     double identifyThreshold,
-    String identifyThresholdSource) {
+    String identifyThresholdSource,
+    ImpostorTail impostorTail) {
 
   /** The threshold at which the false-match rate measured on the calibration pairs was {@code fmr}. */
   public record FmrPoint(double fmr, double threshold) {}
@@ -33,6 +36,6 @@ public record ProfileSpec(
   /** The same profile with refinement switched on or off by default (the evaluation tool compares both). */
   public ProfileSpec withRefineLandmarks(boolean refine) {
     return new ProfileSpec(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refine, fmrThresholds,
-        identifyThreshold, identifyThresholdSource);
+        identifyThreshold, identifyThresholdSource, impostorTail);
   }
 }

@@ -414,6 +414,14 @@ public final class GalleryStore {
         .recover(GalleryStore::translate);
   }
 
+  /** How many subjects of the collection have at least one face: the N that sizes the 1:N threshold. */
+  public Future<Long> subjectCount(String collection) {
+    return pool.preparedQuery("SELECT count(DISTINCT subject_id) FROM faces WHERE collection = $1")
+        .execute(Tuple.of(collection))
+        .map(rows -> rows.iterator().next().getLong(0))
+        .recover(GalleryStore::translate);
+  }
+
   /**
    * A page of a collection's faces (oldest first) with their subjects' names, only those of {@code subjectId}
    * when it is not null; {@code page} counts from 0. Embeddings are not read.
@@ -500,17 +508,21 @@ public final class GalleryStore {
         .recover(GalleryStore::translate);
   }
 
-  /** A collection's decision settings; all null when the collection has none (or does not exist yet). */
-  public record CollectionSettings(Double threshold, Double targetFmr, Double minMargin) {
-    public static final CollectionSettings NONE = new CollectionSettings(null, null, null);
+  /**
+   * A collection's decision settings; all null when the collection has none (or does not exist yet).
+   * {@code targetFmr} is only read back from collections set before {@code targetFpir} existed: identify refuses it.
+   */
+  public record CollectionSettings(Double threshold, Double targetFmr, Double targetFpir, Double minMargin) {
+    public static final CollectionSettings NONE = new CollectionSettings(null, null, null, null);
 
     public JsonObject toJson() {
-      return new JsonObject().put("threshold", threshold).put("targetFmr", targetFmr).put("minMargin", minMargin);
+      JsonObject o = new JsonObject().put("threshold", threshold).put("targetFpir", targetFpir).put("minMargin", minMargin);
+      return targetFmr == null ? o : o.put("targetFmr", targetFmr);
     }
   }
 
   public Future<CollectionSettings> collectionSettings(String collection) {
-    return pool.preparedQuery("SELECT threshold, target_fmr, min_margin FROM collections WHERE name = $1")
+    return pool.preparedQuery("SELECT threshold, target_fmr, min_margin, target_fpir FROM collections WHERE name = $1")
         .execute(Tuple.of(collection))
         .map(rows -> {
           if (rows.size() == 0) {
@@ -519,7 +531,7 @@ public final class GalleryStore {
           Row r = rows.iterator().next();
           Float t = r.getFloat(0);
           Float m = r.getFloat(2);
-          return new CollectionSettings(t == null ? null : (double) t, r.getDouble(1), m == null ? null : (double) m);
+          return new CollectionSettings(t == null ? null : (double) t, r.getDouble(1), r.getDouble(3), m == null ? null : (double) m);
         })
         .onSuccess(read -> lastKnown.readSettings(collection, read))
         .recover(t -> unavailableReason(t) != null
@@ -529,12 +541,12 @@ public final class GalleryStore {
 
   /** Replaces a collection's settings, creating the collection if needed. */
   public Future<Written<CollectionSettings>> putCollectionSettings(String collection, CollectionSettings s) {
-    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin, shards) "
-            + "VALUES ($1, $2, $3, $4, $5) "
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO collections (name, threshold, target_fmr, min_margin, shards, target_fpir) "
+            + "VALUES ($1, $2, $3, $4, $5, $6) "
             + "ON CONFLICT (name) DO UPDATE SET threshold = EXCLUDED.threshold, target_fmr = EXCLUDED.target_fmr, "
-            + "min_margin = EXCLUDED.min_margin")
+            + "min_margin = EXCLUDED.min_margin, target_fpir = EXCLUDED.target_fpir")
         .execute(Tuple.of(collection, s.threshold() == null ? null : s.threshold().floatValue(), s.targetFmr(),
-            s.minMargin() == null ? null : s.minMargin().floatValue(), defaultShards))
+            s.minMargin() == null ? null : s.minMargin().floatValue(), defaultShards, s.targetFpir()))
         .compose(rows -> appendChange(conn, collection, "settings", List.of(), null))
         .map(seq -> new Written<>(s, seq[0], (int) seq[1])))
         .onSuccess(w -> lastKnown.settings(collection, s))

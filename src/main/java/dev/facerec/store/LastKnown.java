@@ -38,7 +38,7 @@ public final class LastKnown {
     } else if (fact.containsKey("collection")) {
       JsonObject s = fact.getJsonObject("settings", new JsonObject());
       settings.put(fact.getString("collection"), new CollectionSettings(s.getDouble("threshold"), s.getDouble("targetFmr"),
-          s.getDouble("minMargin")));
+          s.getDouble("targetFpir"), s.getDouble("minMargin")));
     }
   }
 

@@ -223,8 +223,8 @@ abstract class ApiTestBase {
       }
     }
     System.out.printf("[%s] strangers: %d/%d answered unknown%n", profile, unknown, strangers.size());
-    // Identify decides with the 1:N threshold, calibrated so that 1 % of strangers pass against a gallery
-    // of 1052 identities; against 15 far fewer do. One is tolerated; a broken decision rule fails.
+    // Identify's default threshold is sized to the gallery so that 1 % of strangers pass (docs/accuracy.md):
+    // about 0.2 of these. One is tolerated; a broken decision rule fails.
     assertTrue(unknown >= strangers.size() - 1, unknown + "/" + strangers.size());
   }
 

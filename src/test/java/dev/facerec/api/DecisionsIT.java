@@ -9,6 +9,7 @@ import dev.facerec.app.Service;
 import dev.facerec.config.ConfigLoader;
 import dev.facerec.model.ProfileSpec;
 import dev.facerec.model.ThresholdPolicy;
+import dev.facerec.recognition.OpenSetThreshold;
 import dev.facerec.testing.Http;
 import dev.facerec.testing.TestData;
 import dev.facerec.testing.TestNode;
@@ -31,7 +32,7 @@ import org.opencv.imgproc.Imgproc;
 
 /**
  * Decisions on the real fixture faces: the enrollment quality gate's reasons, the duplicate-identity check,
- * thresholds from a target false-match rate, the minimum margin, and the consistency check.
+ * thresholds from target rates (targetFpir for identify, targetFmr for verify), the minimum margin, and the consistency check.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DecisionsIT {
@@ -143,18 +144,27 @@ class DecisionsIT {
   }
 
   @Test
-  @DisplayName("a target false-match rate resolves through the calibration curve; a strict threshold turns a match into unknown")
-  void targetFmrAndThresholds() {
+  @DisplayName("identify takes targetFpir, sized to the collection and never looser than the default; targetFmr is refused for identify and kept for verify")
+  void targetRatesAndThresholds() {
     List<Path> person = people.get(2);
     String id = subject("fmr", "fmr");
     assertEquals(201, http.postFile("/api/v1/subjects/" + id + "/faces", read(person.get(0))).status());
     ProfileSpec spec = TestData.manifest().profile(PROFILE);
-    double expected = new ThresholdPolicy(spec).thresholdFor(1e-3);
+    OpenSetThreshold sized = new OpenSetThreshold(spec.impostorTail());
 
-    JsonObject byFmr = http.postFile("/api/v1/identify?collection=fmr&largestOnly=true&targetFmr=0.001", read(person.get(1))).json();
-    assertEquals(expected, byFmr.getDouble("threshold"), 1e-4);
-    assertTrue(byFmr.getString("thresholdSource").contains("targetFmr"), byFmr.getString("thresholdSource"));
-    assertEquals("match", byFmr.getJsonArray("faces").getJsonObject(0).getString("decision"));
+    JsonObject dflt = http.postFile("/api/v1/identify?collection=fmr&largestOnly=true", read(person.get(1))).json();
+    assertEquals(sized.threshold(1, 1e-2), dflt.getDouble("threshold"), 1e-4);
+    assertTrue(dflt.getString("thresholdSource").startsWith("default targetFpir=1e-02 for 1 subjects"), dflt.getString("thresholdSource"));
+    JsonObject byFpir = http.postFile("/api/v1/identify?collection=fmr&largestOnly=true&targetFpir=0.001", read(person.get(1))).json();
+    // The bug this catches: a stricter rate must never give identify a looser threshold than its default.
+    assertTrue(byFpir.getDouble("threshold") >= dflt.getDouble("threshold"), byFpir.encode());
+    assertEquals(sized.threshold(1, 1e-3), byFpir.getDouble("threshold"), 1e-4);
+    assertTrue(byFpir.getString("thresholdSource").startsWith("request targetFpir=1e-03"), byFpir.getString("thresholdSource"));
+    assertEquals("match", byFpir.getJsonArray("faces").getJsonObject(0).getString("decision"));
+
+    Http.Res fmrOnIdentify = http.postFile("/api/v1/identify?collection=fmr&targetFmr=0.001", read(person.get(1)));
+    ApiTestBase.expect(fmrOnIdentify, 400, "TARGET_RATE_MISMATCH");
+    assertTrue(fmrOnIdentify.json().getJsonObject("error").getString("message").contains("targetFpir"), fmrOnIdentify.toString());
 
     JsonObject strict = http.postFile("/api/v1/identify?collection=fmr&largestOnly=true&threshold=0.99", read(person.get(1))).json();
     JsonObject face = strict.getJsonArray("faces").getJsonObject(0);
@@ -163,18 +173,27 @@ class DecisionsIT {
     assertEquals(id, face.getJsonArray("candidates").getJsonObject(0).getString("subjectId"), "still the best candidate");
     assertEquals("request threshold", strict.getString("thresholdSource"));
 
-    ApiTestBase.expect(http.postFile("/api/v1/identify?targetFmr=0.5", read(person.get(1))), 400, "INVALID_REQUEST");
-    ApiTestBase.expect(http.postFile("/api/v1/identify?threshold=0.3&targetFmr=0.001", read(person.get(1))), 400, "INVALID_REQUEST");
+    ApiTestBase.expect(http.postFile("/api/v1/identify?targetFpir=0.5", read(person.get(1))), 400, "INVALID_REQUEST");
+    ApiTestBase.expect(http.postFile("/api/v1/identify?threshold=0.3&targetFpir=0.001", read(person.get(1))), 400, "INVALID_REQUEST");
 
     // per collection
-    Http.Res put = http.send("PUT", "/api/v1/collections/fmr/settings", "{\"targetFmr\": 0.002}");
+    Http.Res fmrSetting = http.send("PUT", "/api/v1/collections/fmr/settings", "{\"targetFmr\": 0.002}");
+    ApiTestBase.expect(fmrSetting, 400, "TARGET_RATE_MISMATCH");
+    assertTrue(fmrSetting.json().getJsonObject("error").getString("message").contains("targetFpir"), fmrSetting.toString());
+    Http.Res put = http.send("PUT", "/api/v1/collections/fmr/settings", "{\"targetFpir\": 0.002}");
     assertEquals(200, put.status(), put.toString());
+    assertEquals(sized.threshold(1, 2e-3), put.json().getDouble("effectiveThreshold"), 1e-4);
     JsonObject byCollection = http.postFile("/api/v1/identify?collection=fmr&largestOnly=true", read(person.get(1))).json();
-    assertEquals(new ThresholdPolicy(spec).thresholdFor(2e-3), byCollection.getDouble("threshold"), 1e-4);
-    assertTrue(byCollection.getString("thresholdSource").startsWith("collection 'fmr' targetFmr"));
+    assertEquals(sized.threshold(1, 2e-3), byCollection.getDouble("threshold"), 1e-4);
+    assertTrue(byCollection.getString("thresholdSource").startsWith("collection 'fmr' targetFpir"), byCollection.getString("thresholdSource"));
+
+    // verify keeps its 1:1 rate, on the 1:1 curve
     JsonObject verify = http.postFiles("/api/v1/verify?targetFmr=0.01", Map.of("file1", read(person.get(0)), "file2", read(person.get(1)))).json();
     assertEquals(new ThresholdPolicy(spec).thresholdFor(1e-2), verify.getDouble("threshold"), 1e-4);
+    assertTrue(verify.getString("thresholdSource").contains("targetFmr"), verify.getString("thresholdSource"));
     assertTrue(verify.getBoolean("match"));
+    ApiTestBase.expect(http.postFiles("/api/v1/verify?targetFpir=0.01", Map.of("file1", read(person.get(0)), "file2", read(person.get(1)))),
+        400, "TARGET_RATE_MISMATCH");
   }
 
   @Test

@@ -367,7 +367,7 @@ class GalleryStoreIT {
     FaceRecord gone = adds.get(3).result().value();
     long removeSeq = await(store.deleteFace(s.id(), gone.id())).seq();
     assertEquals(before + 41, removeSeq);
-    long settingsSeq = await(store.putCollectionSettings(collection, new GalleryStore.CollectionSettings(null, null, 0.05))).seq();
+    long settingsSeq = await(store.putCollectionSettings(collection, new GalleryStore.CollectionSettings(null, null, null, 0.05))).seq();
     assertEquals(before + 42, settingsSeq);
     assertEquals(before + 42, await(store.currentSeq()));
 

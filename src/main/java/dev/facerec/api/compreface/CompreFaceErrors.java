@@ -15,7 +15,7 @@ public final class CompreFaceErrors {
   /** CompreFace's numeric code for a failure (0: none). */
   public static int code(Failure f) {
     return switch (f) {
-      case INVALID_REQUEST, MALFORMED_JSON, IMAGE_CORRUPT -> 26; // VALIDATION_CONSTRAINT_VIOLATION
+      case INVALID_REQUEST, MALFORMED_JSON, IMAGE_CORRUPT, TARGET_RATE_MISMATCH -> 26; // VALIDATION_CONSTRAINT_VIOLATION
       case MISSING_IMAGE -> 33; // MISSING_REQUEST_PARAMETER
       case UNSUPPORTED_MEDIA_TYPE -> 21; // UNAVAILABLE_FILE_EXTENSION
       case NO_FACE -> 28; // NO_FACES_FOUND

@@ -3,10 +3,14 @@ package dev.facerec.api.http;
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
 import dev.facerec.store.GalleryStore.CollectionSettings;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** Per-collection decision settings: a raw threshold or a target false-match rate, and a minimum margin. */
+/**
+ * Per-collection decision settings: a raw threshold or a target false-positive identification rate, and a
+ * minimum margin.
+ */
 final class CollectionHandlers {
   private final ApiContext api;
 
@@ -17,7 +21,8 @@ final class CollectionHandlers {
   void getSettings(RoutingContext ctx) {
     String collection = Guards.collection(ctx, ctx.pathParam("name"));
     api.store().collectionSettings(collection)
-        .onSuccess(s -> SubjectHandlers.json(ctx, 200, view(collection, s)))
+        .compose(s -> view(collection, s))
+        .onSuccess(v -> SubjectHandlers.json(ctx, 200, v))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
@@ -26,22 +31,25 @@ final class CollectionHandlers {
     JsonObject body = SubjectHandlers.jsonBody(ctx);
     Double threshold = number(body, "threshold", -1, 1);
     Double targetFmr = number(body, "targetFmr", 0, 1);
+    Double targetFpir = number(body, "targetFpir", 0, 1);
     Double minMargin = number(body, "minMargin", 0, 1);
-    if (threshold != null && targetFmr != null) {
-      throw new FaceException(Failure.INVALID_REQUEST, "set either 'threshold' or 'targetFmr', not both");
-    }
-    if (targetFmr != null) {
-      api.thresholds().thresholdFor(targetFmr); // refuses a rate outside the calibrated range now, not at identify time
-    }
-    api.recognition().putSettings(collection, new CollectionSettings(threshold, targetFmr, minMargin))
-        .onSuccess(s -> SubjectHandlers.json(ctx, 200, view(collection, s)))
+    api.rules().checkSettings(threshold, targetFmr, targetFpir); // refused now, not at identify time
+    api.recognition().putSettings(collection, new CollectionSettings(threshold, null, targetFpir, minMargin))
+        .compose(s -> view(collection, s))
+        .onSuccess(v -> SubjectHandlers.json(ctx, 200, v))
         .onFailure(t -> Errors.fail(ctx, t));
   }
 
-  private JsonObject view(String collection, CollectionSettings s) {
-    double effective = s.threshold() != null ? s.threshold()
-        : s.targetFmr() != null ? api.thresholds().thresholdFor(s.targetFmr()) : api.identifyThreshold();
-    return s.toJson().put("collection", collection).put("effectiveThreshold", RecognitionHandlers.round((float) effective));
+  /** The settings with the threshold they give identify now, at the collection's current subject count. */
+  private Future<JsonObject> view(String collection, CollectionSettings s) {
+    return api.gallerySizes().count(collection).map(n -> {
+      JsonObject v = s.toJson().put("collection", collection).put("subjects", n);
+      try {
+        return v.put("effectiveThreshold", RecognitionHandlers.round((float) api.rules().effective(collection, s, n)));
+      } catch (FaceException e) {
+        return v.putNull("effectiveThreshold").put("problem", e.getMessage()); // e.g. a targetFmr stored before targetFpir existed
+      }
+    });
   }
 
   private static Double number(JsonObject body, String field, double min, double max) {

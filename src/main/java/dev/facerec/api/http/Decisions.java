@@ -2,16 +2,15 @@ package dev.facerec.api.http;
 
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
-import dev.facerec.store.GalleryStore.CollectionSettings;
 import dev.facerec.recognition.Policy;
+import dev.facerec.recognition.ThresholdRules;
+import dev.facerec.store.GalleryStore.CollectionSettings;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Which threshold and margin decide a request, and where they came from: the request's {@code threshold}
- * or {@code targetFmr}, else the collection's settings, else the configured or calibrated default (the 1:N
- * one for identify, calibrated on a false-positive identification rate; the 1:1 one for verify). A target
- * FMR is a per-comparison rate, resolved through the 1:1 calibration curve.
+ * Reads a request's decision parameters and hands them, with the collection's settings and subject count, to
+ * {@link ThresholdRules}, which owns the rules.
  */
 public final class Decisions {
   private final ApiContext api;
@@ -20,46 +19,28 @@ public final class Decisions {
     this.api = api;
   }
 
-  /** For identify: the collection's settings, else the 1:N default. */
+  /** For identify: the request's parameters, else the collection's settings, else the 1:N default for its size. */
   public Future<Policy> forIdentify(RoutingContext ctx, String collection) {
-    return resolve(ctx, collection, new Policy(api.identifyThreshold(), api.identifyThresholdSource(), 0));
+    ThresholdRules.Request r = request(ctx);
+    ThresholdRules rules = api.rules();
+    if (r.targetFmr() != null) {
+      rules.checkIdentify(r, collection, CollectionSettings.NONE); // refused before any lookup
+    }
+    return api.store().collectionSettings(collection).compose(s -> {
+      rules.checkIdentify(r, collection, s);
+      Future<Long> size = rules.needsSize(r, s) ? api.gallerySizes().count(collection) : Future.succeededFuture(0L);
+      return size.map(n -> rules.forIdentify(r, collection, s, n));
+    });
   }
 
   /** For verify (1:1): the request's parameters, else the 1:1 default. */
   public Future<Policy> forVerify(RoutingContext ctx) {
-    return resolve(ctx, null, new Policy(api.threshold(), api.thresholdSource(), 0));
+    return Future.succeededFuture(api.rules().forVerify(request(ctx)));
   }
 
-  private Future<Policy> resolve(RoutingContext ctx, String collection, Policy dflt) {
-    Double threshold = decimal(ctx, "threshold", -1, 1);
-    Double targetFmr = decimal(ctx, "targetFmr", 0, 1);
-    Double minMargin = decimal(ctx, "minMargin", 0, 1);
-    if (threshold != null && targetFmr != null) {
-      throw new FaceException(Failure.INVALID_REQUEST, "give either 'threshold' or 'targetFmr', not both");
-    }
-    Future<CollectionSettings> settings = collection == null
-        ? Future.succeededFuture(CollectionSettings.NONE)
-        : api.store().collectionSettings(collection);
-    return settings.map(s -> {
-      double margin = minMargin != null ? minMargin : s.minMargin() != null ? s.minMargin() : api.config().recognition().minMargin();
-      if (threshold != null) {
-        return new Policy(threshold, "request threshold", margin);
-      }
-      if (targetFmr != null) {
-        return new Policy(api.thresholds().thresholdFor(targetFmr), fmrSource("request targetFmr", targetFmr), margin);
-      }
-      if (s.threshold() != null) {
-        return new Policy(s.threshold(), "collection '" + collection + "' threshold", margin);
-      }
-      if (s.targetFmr() != null) {
-        return new Policy(api.thresholds().thresholdFor(s.targetFmr()), fmrSource("collection '" + collection + "' targetFmr", s.targetFmr()), margin);
-      }
-      return new Policy(dflt.threshold(), dflt.source(), margin);
-    });
-  }
-
-  private String fmrSource(String what, double fmr) {
-    return String.format("%s=%.0e, from the calibration curve of profile '%s'", what, fmr, api.profile());
+  private static ThresholdRules.Request request(RoutingContext ctx) {
+    return new ThresholdRules.Request(decimal(ctx, "threshold", -1, 1), decimal(ctx, "targetFmr", 0, 1),
+        decimal(ctx, "targetFpir", 0, 1), decimal(ctx, "minMargin", 0, 1));
   }
 
   private static Double decimal(RoutingContext ctx, String name, double min, double max) {

@@ -1,0 +1,129 @@
+package dev.facerec.eval;
+
+import dev.facerec.model.ImpostorTail;
+import dev.facerec.model.ModelManifest;
+import dev.facerec.pipeline.FacePipeline;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code evaluate impostors}: every pair of images of different identities of a labeled folder is an impostor
+ * pair; fits {@link ImpostorTail} to their similarities and prints the manifest's {@code impostorTail} object with
+ * how well the tail matches the counted rates where there are enough pairs to count them.
+ */
+final class ImpostorCalibration {
+  static final double[] BODY_FMRS = {1e-1, 3e-2, 1e-2, 3e-3};
+  private static final double[] CHECK_FMRS = {1e-4, 1e-5, 1e-6};
+
+  private ImpostorCalibration() {}
+
+  static int run(EvaluateCommand.Args a, ModelManifest manifest, List<Variant> variants, PrintStream out) throws IOException {
+    Map<String, List<Path>> ids = EvaluateCommand.identities(a.images());
+    List<Path> files = new ArrayList<>();
+    List<Integer> owner = new ArrayList<>();
+    int id = 0;
+    for (List<Path> imgs : ids.values()) {
+      for (Path p : imgs) {
+        files.add(p);
+        owner.add(id);
+      }
+      id++;
+    }
+    out.printf("evaluate impostors: %d images of %d identities%n", files.size(), ids.size());
+    JsonArray results = new JsonArray();
+    for (Variant v : variants) {
+      Embeddings.Result emb = Embeddings.compute(files, manifest, v, a.modelsDir(), a.threads(), out);
+      float[] scores = impostorScores(files, owner, emb);
+      JsonObject tail = toJson(ImpostorTail.fit(scores, a.tailFraction(), BODY_FMRS), a, v, files.size(), ids.size());
+      Arrays.sort(scores);
+      tail.put("checks", checks(scores, a.tailFraction()));
+      results.add(new JsonObject().put("profile", v.profile()).put("label", v.label()).put("impostorTail", tail));
+      out.printf("%n%s: %d impostor pairs%n\"impostorTail\": %s%n", v.label(), scores.length, tail.encodePrettily());
+    }
+    Path json = a.out().resolve("impostors-" + String.join("_", variants.stream().map(Variant::label).toList()) + ".json");
+    Files.writeString(json, new JsonObject().put("tool", "facerec-service evaluate impostors").put("results", results).encodePrettily() + "\n",
+        StandardCharsets.UTF_8);
+    out.println("JSON: " + json);
+    return 0;
+  }
+
+  /** Cosine similarity of every pair of embedded images with different owners. */
+  static float[] impostorScores(List<Path> files, List<Integer> owner, Embeddings.Result emb) {
+    List<float[]> vecs = new ArrayList<>();
+    List<Integer> who = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      float[] e = emb.get(files.get(i));
+      if (e != null) {
+        vecs.add(e);
+        who.add(owner.get(i));
+      }
+    }
+    long count = 0;
+    for (int i = 0; i < vecs.size(); i++) {
+      for (int j = i + 1; j < vecs.size(); j++) {
+        count += who.get(i).equals(who.get(j)) ? 0 : 1;
+      }
+    }
+    float[] out = new float[Math.toIntExact(count)];
+    int k = 0;
+    for (int i = 0; i < vecs.size(); i++) {
+      for (int j = i + 1; j < vecs.size(); j++) {
+        if (!who.get(i).equals(who.get(j))) {
+          out[k++] = FacePipeline.cosine(vecs.get(i), vecs.get(j));
+        }
+      }
+    }
+    return out;
+  }
+
+  static JsonObject toJson(ImpostorTail t, EvaluateCommand.Args a, Variant v, int images, int identities) {
+    JsonArray body = new JsonArray();
+    t.body().forEach(p -> body.add(new JsonObject().put("fmr", p.fmr()).put("threshold", r6(p.threshold()))));
+    return new JsonObject()
+        .put("model", "generalized Pareto above u (probability-weighted moments), empirical below")
+        .put("u", r6(t.u())).put("zeta", t.zeta()).put("sigma", r6(t.sigma())).put("xi", r6(t.xi()))
+        .put("body", body).put("pairs", t.pairs())
+        .put("data", String.format(Locale.ROOT, "%s: every pair of different identities (%d images, %d identities)",
+            a.images().getFileName(), images, identities))
+        .put("date", LocalDate.now(ZoneOffset.UTC).toString())
+        .put("command", "java -jar target/facerec-service.jar evaluate impostors --images LFW_DIR --models-dir models --threads 2 --profile "
+            + v.label() + " --tail-fraction " + a.tailFraction());
+  }
+
+  /**
+   * The tail against the counted rates: at each check FMR, the counted threshold and the model's FMR there; and the
+   * same for a fit from ten times as many exceedances, to show how far the model carries.
+   */
+  static JsonArray checks(float[] sorted, double zeta) {
+    JsonArray out = new JsonArray();
+    ImpostorTail fit = ImpostorTail.fit(sorted, zeta, BODY_FMRS);
+    ImpostorTail wide = ImpostorTail.fit(sorted, Math.min(0.05, zeta * 10), BODY_FMRS);
+    for (double f : CHECK_FMRS) {
+      long pairs = Math.round(f * sorted.length);
+      if (pairs < 5) {
+        continue;
+      }
+      double counted = ImpostorTail.thresholdAt(sorted, f);
+      out.add(new JsonObject().put("fmr", f).put("pairsAbove", pairs).put("countedThreshold", r6(counted))
+          .put("modelThreshold", r6(fit.score(f))).put("modelFmrAtCounted", fit.fmr(counted))
+          .put("fitFromTenfoldTail", new JsonObject().put("zeta", wide.zeta()).put("modelThreshold", r6(wide.score(f)))));
+    }
+    return out;
+  }
+
+  private static double r6(double v) {
+    return Math.round(v * 1e6) / 1e6;
+  }
+}
