@@ -287,7 +287,12 @@ abstract class ApiTestBase {
     JsonObject index = http.get("/api/v1/index/status").json();
     assertEquals(IDENTITIES - 1, index.getJsonArray("collections").getJsonObject(0).getInteger("size"));
     assertEquals("catch-up", index.getJsonObject("startup").getString("mode"), "the index was loaded from its snapshots: " + index.getJsonObject("startup"));
-    assertNotNull(index.getJsonArray("shards").getJsonObject(0).getString("snapshotAt"), "the shards come from their snapshots");
+    JsonArray shards = index.getJsonArray("shards");
+    assertTrue(shards.stream().anyMatch(o -> ((JsonObject) o).getInteger("size") > 0), shards.encode());
+    for (Object o : shards) { // every shard holding faces was loaded from its snapshot (an empty one may have none)
+      JsonObject shard = (JsonObject) o;
+      assertTrue(shard.getInteger("size") == 0 || shard.getString("snapshotAt") != null, "not from a snapshot: " + shard.encode());
+    }
   }
 
   @Test
