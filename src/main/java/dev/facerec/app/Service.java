@@ -64,6 +64,9 @@ import org.slf4j.LoggerFactory;
  * on the others, so a node only listens once it can answer.
  */
 public final class Service implements AutoCloseable {
+  /** The gallery size assumed while a collection's count cannot be read: the largest the 1:N threshold model covers. */
+  static final long GALLERY_SIZE_UNKNOWN = 1_000_000L;
+
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
   private static final int SHED_LOG_INTERVAL_S = 10;
 
@@ -260,7 +263,8 @@ public final class Service implements AutoCloseable {
             ThresholdRules.DEFAULT_FPIR, config.recognition().minMargin(), new ThresholdPolicy(profile),
             profile.impostorTail() == null ? null : new OpenSetThreshold(profile.impostorTail()),
             models.identifyThresholds().containsKey(profile.id()))),
-        new GallerySizes(c -> shardsFrom == null ? Future.succeededFuture(0L) : shardsFrom.subjectCount(c), 10_000_000_000L, System::nanoTime));
+        new GallerySizes(c -> shardsFrom == null ? Future.succeededFuture(0L) : shardsFrom.subjectCount(c), 10_000_000_000L, System::nanoTime,
+            GALLERY_SIZE_UNKNOWN));
     HttpVerticle[] first = new HttpVerticle[1];
     int httpInstances = api ? Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())) : 1;
     stopOrder.add(0, new String[] {"HTTP", await(vertx.deployVerticle(() -> {

@@ -9,7 +9,9 @@ import java.util.function.LongSupplier;
 /**
  * Each collection's subject count as last read, re-read when older than {@code maxAgeNanos}: the 1:N threshold
  * moves with the logarithm of the count, so a count a few seconds old decides the same, and identify does not pay
- * a count per request. When a re-read fails the last count serves.
+ * a count per request. When a re-read fails (the database is down) the last count serves; when there is none,
+ * {@code unknown}: a size at least as large as any gallery served, so that an unknown size never lets a stranger
+ * through more easily than the configured rate allows (identify stays up from memory, stricter, until the count is back).
  */
 public final class GallerySizes {
   private record Read(long count, long at) {}
@@ -17,12 +19,14 @@ public final class GallerySizes {
   private final Function<String, Future<Long>> counter;
   private final LongSupplier clock;
   private final long maxAgeNanos;
+  private final long unknown;
   private final Map<String, Read> reads = new ConcurrentHashMap<>();
 
-  public GallerySizes(Function<String, Future<Long>> counter, long maxAgeNanos, LongSupplier clock) {
+  public GallerySizes(Function<String, Future<Long>> counter, long maxAgeNanos, LongSupplier clock, long unknown) {
     this.counter = counter;
     this.maxAgeNanos = maxAgeNanos;
     this.clock = clock;
+    this.unknown = unknown;
   }
 
   public Future<Long> count(String collection) {
@@ -33,6 +37,6 @@ public final class GallerySizes {
     }
     return counter.apply(collection)
         .onSuccess(n -> reads.put(collection, new Read(n, now)))
-        .recover(t -> last != null ? Future.succeededFuture(last.count()) : Future.failedFuture(t));
+        .recover(t -> Future.succeededFuture(last != null ? last.count() : unknown));
   }
 }
