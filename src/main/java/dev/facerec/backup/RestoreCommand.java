@@ -1,7 +1,6 @@
 package dev.facerec.backup;
 
 import dev.facerec.config.AppConfig;
-import dev.facerec.config.ConfigException;
 import dev.facerec.config.ConfigLoader;
 import dev.facerec.model.ModelSpec;
 import dev.facerec.store.Database;
@@ -42,14 +41,7 @@ public final class RestoreCommand {
       out.print(USAGE);
       return 0;
     }
-    AppConfig config;
-    try {
-      config = ConfigLoader.load();
-    } catch (ConfigException e) {
-      err.println(e.getMessage());
-      return 2;
-    }
-    return run(config, args, out, err);
+    return ConfigLoader.runWithConfig(err, config -> run(config, args, out, err));
   }
 
   public static int run(AppConfig config, String[] args, PrintStream out, PrintStream err) {

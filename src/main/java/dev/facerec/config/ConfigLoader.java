@@ -37,6 +37,21 @@ public final class ConfigLoader {
     return load(System.getenv());
   }
 
+  /**
+   * Runs a command-line command on the service's configuration (from the process environment); a configuration
+   * error is printed as one line on {@code err} and gives exit code 2, the command is not run.
+   */
+  public static int runWithConfig(java.io.PrintStream err, java.util.function.ToIntFunction<AppConfig> command) {
+    AppConfig config;
+    try {
+      config = load();
+    } catch (ConfigException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    return command.applyAsInt(config);
+  }
+
   public static AppConfig load(Map<String, String> env) {
     String given = env.get(CONFIG_FILE_ENV);
     boolean explicit = given != null && !given.isBlank();

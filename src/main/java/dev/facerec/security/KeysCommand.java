@@ -1,7 +1,6 @@
 package dev.facerec.security;
 
 import dev.facerec.config.AppConfig;
-import dev.facerec.config.ConfigException;
 import dev.facerec.config.ConfigLoader;
 import dev.facerec.store.ApiKeyStore;
 import dev.facerec.store.Database;
@@ -35,14 +34,7 @@ public final class KeysCommand {
       (args.length == 0 ? err : out).print(USAGE);
       return args.length == 0 ? 2 : 0;
     }
-    AppConfig config;
-    try {
-      config = ConfigLoader.load();
-    } catch (ConfigException e) {
-      err.println(e.getMessage());
-      return 2;
-    }
-    return run(config, args, out, err);
+    return ConfigLoader.runWithConfig(err, config -> run(config, args, out, err));
   }
 
   public static int run(AppConfig config, String[] args, PrintStream out, PrintStream err) {
