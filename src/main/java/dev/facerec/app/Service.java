@@ -172,7 +172,7 @@ public final class Service implements AutoCloseable {
     if (database != null) {
       // Every statement goes through the circuit breaker and bounded retries (store/DatabaseGuard).
       dbGuard = new DatabaseGuard(vertx, config.database().breakerOpenSeconds(), config.database().retryAttempts());
-      pool = new GuardedPool(database.createPool(vertx), dbGuard);
+      pool = new GuardedPool(database.createPool(vertx, config.api().requestTimeoutMs()), dbGuard);
       store = new GalleryStore(pool, config.index().shards());
       GalleryStore db = store;
       // Not a readiness check: once started, a node without its database still serves reads from memory.

@@ -387,11 +387,22 @@ public final class Database implements AutoCloseable {
    * connection reads the file first, so a rotated password or a moved server is used without a restart.
    */
   public Pool createPool(Vertx vertx) {
+    return createPool(vertx, 0);
+  }
+
+  /**
+   * {@link #createPool(Vertx)} whose statements the server cancels after {@code statementTimeoutMs} (PostgreSQL's
+   * {@code statement_timeout}, sent when each connection opens; 0: none). The service sets it to the request
+   * deadline, so a query outliving the request it serves does not keep holding a connection and the server's work.
+   */
+  public Pool createPool(Vertx vertx, long statementTimeoutMs) {
+    java.util.function.UnaryOperator<PgConnectOptions> limit = o -> statementTimeoutMs <= 0 ? o
+        : o.addProperty("statement_timeout", Long.toString(statementTimeoutMs));
     io.vertx.sqlclient.ClientBuilder<Pool> builder = PgBuilder.pool().with(poolOptions()).with(netClientOptions());
     if (rotating()) {
-      builder.connectingTo(new UrlFile(vertx, settings.urlFile().toString(), connectOptions())::next);
+      builder.connectingTo(new UrlFile(vertx, settings.urlFile().toString(), limit.apply(connectOptions()), limit)::next);
     } else {
-      builder.connectingTo(connectOptions());
+      builder.connectingTo(limit.apply(connectOptions()));
     }
     return builder.using(vertx).build();
   }
@@ -407,10 +418,12 @@ public final class Database implements AutoCloseable {
     private final String path;
     private final java.util.concurrent.atomic.AtomicReference<Read> last;
     private volatile String refused;
+    private final java.util.function.UnaryOperator<PgConnectOptions> limit;
 
-    UrlFile(Vertx vertx, String path, PgConnectOptions first) {
+    UrlFile(Vertx vertx, String path, PgConnectOptions first, java.util.function.UnaryOperator<PgConnectOptions> limit) {
       this.vertx = vertx;
       this.path = path;
+      this.limit = limit;
       this.last = new java.util.concurrent.atomic.AtomicReference<>(new Read(settings.url().trim(), first));
     }
 
@@ -423,7 +436,7 @@ public final class Database implements AutoCloseable {
         }
         try {
           PgUrl next = parse(settings, text);
-          last.set(new Read(text, connectOptions(next)));
+          last.set(new Read(text, limit.apply(connectOptions(next))));
           LOG.info("database URL changed in {}: new connections use {}", path, next.masked());
           return last.get().options();
         } catch (RuntimeException e) {

@@ -889,6 +889,8 @@ public final class GalleryStore {
           return new FaceException(Failure.INVALID_REQUEST, "the text holds characters that cannot be stored", t);
         case "54000": // program_limit_exceeded, e.g. an oversized index row
           return new FaceException(Failure.INVALID_REQUEST, "a value is too large to store", t);
+        case "57014": // query_canceled: statement_timeout (the request deadline) passed on the server
+          return new FaceException(Failure.REQUEST_TIMEOUT, "the database did not answer within the request's deadline", t);
         default:
           break;
       }

@@ -67,6 +67,32 @@ class GalleryStoreIT {
     }
   }
 
+  // ---- deadlines
+
+  @Test
+  @DisplayName("a pool made with a statement timeout has the server cancel a longer query, answered as REQUEST_TIMEOUT")
+  void statementTimeoutCancelsOnTheServer(Vertx vertx) throws Exception {
+    Pool limited = db.createPool(vertx, 300);
+    try {
+      long t0 = System.nanoTime();
+      Exception e = assertThrows(Exception.class, () -> await(limited.query("SELECT pg_sleep(5)").execute()));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      FaceException mapped = GalleryStore.toFaceException(e);
+      System.out.printf("statement_timeout 300 ms: pg_sleep(5) cancelled after %d ms as %s%n", ms, mapped.failure());
+      assertEquals(Failure.REQUEST_TIMEOUT, mapped.failure(), e.toString());
+      assertTrue(ms < 3000, "cancelled by the server after " + ms + " ms");
+      // The connection is usable again and the server runs nothing of ours any more.
+      assertEquals(1, (int) await(limited.query("SELECT 1").execute()).iterator().next().getInteger(0));
+      long sleeping = await(pool.query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'")
+          .execute()).iterator().next().getLong(0);
+      assertEquals(0, sleeping);
+      // The default pool has no such limit.
+      assertEquals(1, (int) await(pool.query("SELECT pg_sleep(0.5), 1").execute()).iterator().next().getInteger(1));
+    } finally {
+      await(limited.close());
+    }
+  }
+
   // ---- subjects
 
   @Test
