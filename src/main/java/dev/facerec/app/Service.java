@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * The deployment plan of one node, by its roles: join the cluster (or stand alone: a cluster of one), open
  * the database (api and index roles), deploy the inference workers and their gate (inference), the index
  * replica (index), the admin commands (every node), then HTTP: the API on api nodes, probes and metrics
- * on the others, so a node only listens once it can answer.
+ * on the others. Until then the port answers probes only ({@link dev.facerec.api.http.StartingServer}).
  */
 public final class Service implements AutoCloseable {
   /** The gallery size assumed while a collection's count cannot be read: the largest the 1:N threshold model covers. */
@@ -83,6 +83,9 @@ public final class Service implements AutoCloseable {
   private DatabaseGuard dbGuard;
   private volatile Runnable onDrained = () -> {};
   private int port;
+  /** What a starting node is doing, for the start-up listener's answers. */
+  private volatile String phase = "starting";
+  private dev.facerec.api.http.StartingServer starting;
   /** Deployment ids in the order they stop: HTTP first, then inference, the index (its snapshot), the admin commands. */
   private final java.util.List<String[]> stopOrder = new java.util.ArrayList<>();
 
@@ -113,6 +116,8 @@ public final class Service implements AutoCloseable {
     boolean inference = cluster.roles().contains(NodeRole.INFERENCE);
     boolean indexRole = cluster.roles().contains(NodeRole.INDEX);
 
+    starting = dev.facerec.api.http.StartingServer.open(config, () -> phase);
+
     AppConfig.Models models = config.models();
     ModelManifest manifest = ModelManifest.load(models.dir());
     ProfileSpec profile = manifest.profile(models.profile());
@@ -130,6 +135,7 @@ public final class Service implements AutoCloseable {
         : "manifest: " + profile.identifyThresholdSource();
 
     if (api || indexRole) {
+      phase = "waiting for the database";
       database = Database.start(new DatabaseSettings(config.database().url(), config.dataDir(),
           config.database().poolMaxSize(), config.database().connectTimeoutMs()).withUrlFile(config.database().urlFile()),
           config.database().startupWaitSeconds());
@@ -142,6 +148,7 @@ public final class Service implements AutoCloseable {
     VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     String name = cluster.nodeName();
+    phase = cluster.enabled() ? "joining the cluster" : "starting its parts";
     if (cluster.enabled()) {
       HazelcastClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcast(cluster, false));
       options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setPort(cluster.busPort())
@@ -207,6 +214,7 @@ public final class Service implements AutoCloseable {
     }
 
     if (inference) {
+      phase = "loading the models";
       PipelineOptions pipelineOptions = new PipelineOptions(config.images().maxDimension(), config.images().maxPixels(),
           config.detection().maxSide(), config.detection().maxFaces(), config.inference().intraOpThreads(), config.recognition().flipAugment(),
           false, config.images().processingMaxSide());
@@ -220,6 +228,7 @@ public final class Service implements AutoCloseable {
     }
 
     if (indexRole) {
+      phase = "loading the index";
       IndexParams params = new IndexParams(config.index().m(), config.index().efConstruction(), config.index().efSearch());
       // In a cluster the index nodes form a grid of their own, whose partition table places the shards.
       placement = cluster.enabled()
@@ -265,6 +274,10 @@ public final class Service implements AutoCloseable {
             models.identifyThresholds().containsKey(profile.id()))),
         new GallerySizes(c -> shardsFrom == null ? Future.succeededFuture(0L) : shardsFrom.subjectCount(c), 10_000_000_000L, System::nanoTime,
             GALLERY_SIZE_UNKNOWN));
+    if (starting != null) {
+      starting.close(); // the API server binds the port next
+      starting = null;
+    }
     HttpVerticle[] first = new HttpVerticle[1];
     int httpInstances = api ? Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())) : 1;
     stopOrder.add(0, new String[] {"HTTP", await(vertx.deployVerticle(() -> {
@@ -401,6 +414,10 @@ public final class Service implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
+    if (starting != null) {
+      starting.close();
+      starting = null;
+    }
     if (vertx != null) {
       for (String[] phase : stopOrder) {
         long t = System.currentTimeMillis();

@@ -2,6 +2,7 @@ package dev.facerec.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.facerec.security.ApiKeys;
 import dev.facerec.testing.Http;
@@ -342,13 +343,17 @@ class FaultsIT {
     try (NodeProcess node = node("faults-start", env).start()) {
       Thread.sleep(10_000);
       assertTrue(node.alive(), "the node waits for its database instead of exiting:\n" + node.tail());
-      boolean readyWhileDown;
-      try {
-        readyWhileDown = new Http(node.port()).get("/api/v1/health/ready").status() == 200;
-      } catch (RuntimeException notListening) {
-        readyWhileDown = false;
-      }
-      assertTrue(!readyWhileDown, "not ready while the database is down");
+      // It listens meanwhile: alive, not ready, and any other request is told the node is starting.
+      Http probe = new Http(node.port());
+      assertEquals(200, probe.get("/api/v1/health").status(), "liveness while waiting");
+      Http.Res ready = probe.get("/api/v1/health/ready");
+      assertEquals(503, ready.status(), "not ready while the database is down: " + ready);
+      assertNotNull(ready.header("Retry-After"));
+      Http.Res other = probe.get("/api/v1/subjects");
+      assertEquals(503, other.status(), other.toString());
+      assertEquals("NODE_UNAVAILABLE", other.errorCode(), other.toString());
+      assertTrue(other.body().contains("waiting for the database"), other.body());
+      assertNotNull(other.header("Retry-After"));
       long t0 = System.nanoTime();
       startPg();
       node.awaitReady(Duration.ofSeconds(120));

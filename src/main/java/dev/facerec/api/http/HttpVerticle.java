@@ -28,26 +28,9 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    // Frames up to twice the limit reach the handler, which answers WS_FRAME_TOO_LARGE; beyond, Netty closes (1009).
-    int hardFrameLimit = (int) Math.min(Integer.MAX_VALUE, 2L * api.config().websocket().maxFrameBytes());
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(api.config().api().host())
-        .setPort(api.config().api().port())
-        .setCompressionSupported(true)
-        .setMaxWebSocketFrameSize(hardFrameLimit)
-        .setMaxWebSocketMessageSize(hardFrameLimit)
-        .setIdleTimeout(120)
-        // HTTP/1.1 only: Vert.x sends a body with HEAD answers over HTTP/2 (h2c upgrades from plain-HTTP clients
-        // such as the JDK's); load balancers and nginx speak HTTP/1.1 to the nodes anyway.
-        .setHttp2ClearTextEnabled(false);
+    HttpServerOptions options = serverOptions(api.config());
     AppConfig.Tls tls = api.config().security().tls();
     if (tls.enabled()) {
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-          .setCertPath(tls.certFile().toString()).setKeyPath(tls.keyFile().toString()));
-      if (tls.clientCaFile() != null) {
-        options.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaFile().toString()))
-            .setClientAuth(ClientAuth.REQUIRED);
-      }
       sslOptions = options.getSslOptions();
       try {
         servedTls = ServerTls.fingerprint(tls);
@@ -58,6 +41,32 @@ public final class HttpVerticle extends VerticleBase {
     server = vertx.createHttpServer(options).requestHandler(api.membership().self().has(dev.facerec.cluster.NodeRole.API)
         ? ApiRouter.create(vertx, api) : ApiRouter.management(vertx, api));
     return server.listen().onSuccess(s -> LOG.debug("HTTP listening on {}:{}", api.config().api().host(), s.actualPort()));
+  }
+
+  /** The API port's server options: host, port, limits and TLS (mutual when a client CA is configured). */
+  static HttpServerOptions serverOptions(AppConfig config) {
+    // Frames up to twice the limit reach the handler, which answers WS_FRAME_TOO_LARGE; beyond, Netty closes (1009).
+    int hardFrameLimit = (int) Math.min(Integer.MAX_VALUE, 2L * config.websocket().maxFrameBytes());
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.api().host())
+        .setPort(config.api().port())
+        .setCompressionSupported(true)
+        .setMaxWebSocketFrameSize(hardFrameLimit)
+        .setMaxWebSocketMessageSize(hardFrameLimit)
+        .setIdleTimeout(120)
+        // HTTP/1.1 only: Vert.x sends a body with HEAD answers over HTTP/2 (h2c upgrades from plain-HTTP clients
+        // such as the JDK's); load balancers and nginx speak HTTP/1.1 to the nodes anyway.
+        .setHttp2ClearTextEnabled(false);
+    AppConfig.Tls tls = config.security().tls();
+    if (tls.enabled()) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(tls.certFile().toString()).setKeyPath(tls.keyFile().toString()));
+      if (tls.clientCaFile() != null) {
+        options.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaFile().toString()))
+            .setClientAuth(ClientAuth.REQUIRED);
+      }
+    }
+    return options;
   }
 
   /**
