@@ -3,7 +3,7 @@
 # Needs ../shared (models, LFW) and PostgreSQL on 127.0.0.1:5432. Takes ~15-25 minutes on 2 cores.
 #   bash bench/run.sh                 # all
 #   bash bench/run.sh pipeline|http|index|cluster|resilience   (cluster: nginx and wrk from Debian, installed here when missing;
-#   resilience: memory over a 10-minute mixed load, not part of "all")
+#   resilience [minutes] [clients] [variants]: memory over a mixed load, not part of "all")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -19,5 +19,5 @@ if [[ $what == all || $what == cluster ]]; then
 fi
 if [[ $what == resilience ]]; then
   mvn -B -q package -DskipTests # the node runs from the jar
-  run ResilienceBench "${2:-10} 6"
+  run ResilienceBench "${2:-10} ${3:-6} ${4:-default}" # e.g. bash bench/run.sh resilience 15 3 ortarena,default,arena2
 fi

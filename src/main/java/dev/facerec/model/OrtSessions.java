@@ -8,6 +8,9 @@ import java.nio.file.Path;
 
 /** Opens ONNX Runtime sessions on the CPU with a bounded thread count. */
 public final class OrtSessions {
+  /** ONNX Runtime's CPU memory arena (off unless -Dfacerec.ortArena=true: ResilienceBench compares both). */
+  private static final boolean CPU_ARENA = Boolean.getBoolean("facerec.ortArena");
+
   private OrtSessions() {}
 
   /** The process-wide ONNX Runtime environment. */
@@ -29,6 +32,12 @@ public final class OrtSessions {
       options.setIntraOpNumThreads(Math.max(1, intraOpThreads));
       options.setInterOpNumThreads(1);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (!CPU_ARENA) {
+        // Inputs change shape with every photo: the arena keeps its largest blocks for good, and a pattern is
+        // planned per shape. Plain allocations return memory as requests end.
+        options.setCPUArenaAllocator(false);
+        options.setMemoryPatternOptimization(false);
+      }
       return env().createSession(file.toString(), options);
     } catch (OrtException e) {
       throw new ModelException("cannot load model " + file + ": " + e.getMessage(), e);

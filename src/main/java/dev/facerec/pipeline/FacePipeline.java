@@ -221,9 +221,17 @@ public final class FacePipeline implements AutoCloseable {
    * Detects and embeds the selected faces of an image.
    *
    * @throws FaceException NO_FACE when no face is found, MULTIPLE_FACES for {@link FaceSelection#SINGLE}
-   *     with several faces, and the image failures of {@link #detect(byte[])}
+   *     when several faces leave the subject ambiguous ({@link SubjectFace}), and the image failures of {@link #detect(byte[])}
    */
   public List<EmbeddedFace> embed(byte[] image, FaceSelection selection) {
+    return embedCounted(image, selection).faces();
+  }
+
+  /** The selected faces, embedded, and how many faces the image holds in all. */
+  public record Embedded(List<EmbeddedFace> faces, int detected) {}
+
+  /** {@link #embed(byte[], FaceSelection)}, also saying how many faces were found (the others were not embedded). */
+  public Embedded embedCounted(byte[] image, FaceSelection selection) {
     ImageDecoder.Decoded decoded = decode(image);
     Mat bgr = decoded.bgr();
     try {
@@ -234,7 +242,7 @@ public final class FacePipeline implements AutoCloseable {
         EmbeddedFace e = embedWithQuality(bgr, f);
         out.add(new EmbeddedFace(toOriginal(e.face(), decoded.scale()), e.embedding(), e.quality()));
       }
-      return out;
+      return new Embedded(out, d.faces().size());
     } finally {
       bgr.release();
     }
@@ -249,12 +257,7 @@ public final class FacePipeline implements AutoCloseable {
     return switch (selection) {
       case ALL -> faces;
       case LARGEST -> List.of(faces.stream().max(Comparator.comparingDouble(f -> f.box().area())).orElseThrow());
-      case SINGLE -> {
-        if (faces.size() > 1) {
-          throw new FaceException(Failure.MULTIPLE_FACES, faces.size() + " faces were found where exactly one is required");
-        }
-        yield faces;
-      }
+      case SINGLE -> List.of(SubjectFace.choose(d));
       case CENTER -> {
         double cx = d.width() / 2.0;
         double cy = d.height() / 2.0;

@@ -6,7 +6,10 @@ public enum FaceSelection {
   ALL,
   /** The face with the largest box. */
   LARGEST,
-  /** The only face; MULTIPLE_FACES when there are several. */
+  /**
+   * The subject's face for an enrollment: the only face, or the clearly dominant one with small bystanders
+   * ({@link SubjectFace}); MULTIPLE_FACES when that is ambiguous.
+   */
   SINGLE,
   /** The face whose box centre is nearest the image centre (LFW-style portraits with bystanders). */
   CENTER

@@ -79,10 +79,12 @@ public final class InferenceVerticle extends VerticleBase {
       if (embed) {
         ImageInfo info = ImageProbe.probe(req.image(), options.maxImageDimension(), options.maxPixels());
         List<FaceData> faces = new ArrayList<>();
-        for (EmbeddedFace f : pipeline.embed(req.image(), FaceSelection.valueOf(req.selection()))) {
+        FacePipeline.Embedded embedded = pipeline.embedCounted(req.image(), FaceSelection.valueOf(req.selection()));
+        for (EmbeddedFace f : embedded.faces()) {
           faces.add(toData(f.face(), f.embedding(), f.quality()));
         }
-        result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0), null);
+        result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0), null,
+            embedded.detected());
       } else {
         Detection d = pipeline.detect(req.image());
         List<FaceData> faces = new ArrayList<>();

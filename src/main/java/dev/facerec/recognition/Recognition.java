@@ -169,7 +169,14 @@ public final class Recognition {
       return unique
           .compose(v -> store.addFace(subject.id(), f.embedding(), result.modelId(), face, sha256(image)))
           .compose(w -> index.publish(IndexChange.adding(w.seq(), subject.collection(), w.shards(), w.value().id(), subject.id(), f.embedding()))
-              .map(v -> w.value().toJson().put("quality", f.quality().toJson())));
+              .map(v -> {
+                JsonObject out = w.value().toJson().put("quality", f.quality().toJson());
+                if (result.detected() > 1) {
+                  // The photo held bystanders; the face stored is the one whose box is in the answer.
+                  out.put("facesInImage", result.detected());
+                }
+                return out;
+              }));
     });
   }
 

@@ -400,6 +400,53 @@ abstract class ApiTestBase {
     assertEquals(before.getDouble("similarity"), after.getDouble("similarity"), 1e-4);
   }
 
+  @Test
+  @Order(13)
+  @DisplayName("enrollment takes the subject's face from a photo with a small bystander, and says so; two people stay refused")
+  void enrollmentIgnoresASmallBystander() throws IOException {
+    java.awt.image.BufferedImage portrait = javax.imageio.ImageIO.read(TestData.faces().resolve("face_recognition_examples/Barack_Obama/1.jpg").toFile());
+    java.awt.image.BufferedImage other = javax.imageio.ImageIO.read(TestData.faces().resolve("face_recognition_examples/Joe_Biden/1.jpg").toFile());
+    // Another person, small, in the corner of the portrait: a bystander in the background.
+    byte[] withBystander = compose(portrait, other, 0.28);
+    JsonArray found = http.postFile("/api/v1/detect", withBystander).json().getJsonArray("faces");
+    assertEquals(2, found.size(), "the composed photo holds two faces: " + found.encode());
+    String id = http.postJson("/api/v1/subjects", "{\"name\":\"Barack Obama\",\"collection\":\"bystanders\"}").json().getString("id");
+    Http.Res enrolled = http.postFile("/api/v1/subjects/" + id + "/faces", withBystander);
+    assertEquals(201, enrolled.status(), enrolled.toString());
+    assertEquals(2, enrolled.json().getInteger("facesInImage"), enrolled.toString());
+    JsonObject box = enrolled.json().getJsonObject("box");
+    assertTrue(box.getDouble("width") > portrait.getWidth() / 5.0, "the stored face is the subject's, not the bystander's: " + box);
+    // The stored face is Obama's: another photo of him is identified as this subject.
+    Http.Res who = http.postFile("/api/v1/identify?collection=bystanders&largestOnly=true",
+        read(TestData.faces().resolve("face_recognition_examples/Barack_Obama/2.jpg")));
+    assertEquals(200, who.status(), who.toString());
+    JsonObject face = who.json().getJsonArray("faces").getJsonObject(0);
+    assertEquals("match", face.getString("decision"), who.toString());
+    assertEquals(id, face.getJsonObject("subject").getString("id"), who.toString());
+    // Two people of similar size: who is the subject? Refused.
+    Http.Res two = http.postFile("/api/v1/subjects/" + id + "/faces", compose(portrait, other, 0.9));
+    expect(two, 422, "MULTIPLE_FACES");
+    System.out.printf("[%s] bystander: enrolled with box %s of %d faces; two people: %s%n", profile, box.encode(),
+        enrolled.json().getInteger("facesInImage"), two.json().getJsonObject("error").getString("message"));
+  }
+
+  /** {@code base} with {@code other}, scaled to {@code scale} of base's height, pasted at its top left; a JPEG. */
+  static byte[] compose(java.awt.image.BufferedImage base, java.awt.image.BufferedImage other, double scale) throws IOException {
+    int h = (int) (base.getHeight() * scale);
+    int w = other.getWidth() * h / other.getHeight();
+    java.awt.image.BufferedImage out = new java.awt.image.BufferedImage(base.getWidth() + (scale > 0.5 ? w : 0), base.getHeight(),
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = out.createGraphics();
+    g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    // A small bystander goes in the corner; a person of similar size stands beside the subject.
+    g.drawImage(base, scale > 0.5 ? w : 0, 0, null);
+    g.drawImage(other, 0, 0, w, h, null);
+    g.dispose();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(out, "jpg", bytes);
+    return bytes.toByteArray();
+  }
+
   static void expect(Http.Res r, int status, String code) {
     assertEquals(status, r.status(), r.toString());
     assertEquals(code, r.errorCode(), r.toString());

@@ -23,14 +23,54 @@ import java.util.function.IntFunction;
  * Prints, per minute, the requests answered by status and the node's RSS, and the heap retained (after a full GC)
  * at the start and the end.
  *
- * <p>Args: {@code [minutes=10] [clients=6]}. Run with {@code bash bench/run.sh resilience} (builds the jar first).
+ * <p>Args: {@code [minutes=10] [clients=6] [variants=default]}: variants, comma-separated, run side by side, each a
+ * node of its own under its own clients; a variant is levers joined by {@code +}: {@code default}, {@code arena2}
+ * (MALLOC_ARENA_MAX=2), {@code ortarena} (ONNX Runtime's CPU arena on). Run with {@code bash bench/run.sh resilience}
+ * (builds the jar first).
  */
 public final class ResilienceBench {
   private static final String KEY = ApiKeys.generate();
 
+  /** How a node is started: the allocator's arenas and ONNX Runtime's CPU arena are the levers on native memory. */
+  record Variant(String name, Map<String, String> env) {
+    static Variant of(String name) {
+      Map<String, String> env = new java.util.HashMap<>();
+      for (String lever : name.split("\\+")) {
+        switch (lever) {
+          case "default" -> { }
+          case "arena2" -> env.put("MALLOC_ARENA_MAX", "2"); // glibc: at most 2 malloc arenas instead of 8 per core
+          case "ortarena" -> env.put("JAVA_TOOL_OPTIONS", "-Dfacerec.ortArena=true"); // ONNX Runtime's own CPU arena on
+          default -> throw new IllegalArgumentException("unknown lever " + lever + " (default, arena2, ortarena)");
+        }
+      }
+      return new Variant(name, env);
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     int minutes = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int clients = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+    List<Variant> variants = java.util.Arrays.stream((args.length > 2 ? args[2] : "default").split(",")).map(Variant::of).toList();
+    // Side by side in one run: every variant gets the same load at the same time, so machine noise hits all alike.
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(variants.size());
+    List<java.util.concurrent.Future<List<String>>> runs = new java.util.ArrayList<>();
+    for (Variant v : variants) {
+      runs.add(pool.submit(() -> run(v, minutes, clients)));
+    }
+    List<List<String>> reports = new java.util.ArrayList<>();
+    for (var r : runs) {
+      reports.add(r.get());
+    }
+    pool.shutdown();
+    for (int i = 0; i < variants.size(); i++) {
+      System.out.println();
+      System.out.println("### " + variants.get(i).name() + " " + variants.get(i).env());
+      reports.get(i).forEach(System.out::println);
+    }
+  }
+
+  private static List<String> run(Variant variant, int minutes, int clients) throws Exception {
+    List<String> out = new java.util.ArrayList<>();
     String profile = "yunet-mobilefacenet";
     String schema = TestNode.schema("resbench");
     Map<String, String> env = TestNode.env(profile, TestData.modelsDir(profile), Files.createTempDirectory("resbench"), schema, KEY);
@@ -40,7 +80,8 @@ public final class ResilienceBench {
     env.put("INFERENCE_QUEUE_SIZE", "64");
     env.put("RATE_LIMIT_ADMIN", "1000000");
     env.put("DUPLICATE_CHECK", "false");
-    try (NodeProcess node = new NodeProcess("resilience-bench", env, port).start()) {
+    env.putAll(variant.env());
+    try (NodeProcess node = new NodeProcess("resilience-bench-" + variant.name(), env, port).start()) {
       node.awaitReady(Duration.ofSeconds(180));
       Http http = new Http(port, KEY);
       List<List<Path>> ids = TestData.lfwIdentities(2);
@@ -73,10 +114,9 @@ public final class ResilienceBench {
       };
       long heap0 = node.heapUsedAfterGcKb();
       long rss0 = node.rssKb();
-      System.out.printf("resilience bench: %d clients, %d min; at start RSS %d MiB, heap after GC %d MiB%n", clients, minutes,
-          rss0 / 1024, heap0 / 1024);
-      System.out.println("| minute | requests | 2xx | 4xx | 503 | other 5xx | unanswered | RSS MiB |");
-      System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+      out.add(String.format("%d clients, %d min; at start RSS %d MiB, heap after GC %d MiB", clients, minutes, rss0 / 1024, heap0 / 1024));
+      out.add("| minute | requests | 2xx | 4xx | 503 | other 5xx | unanswered | RSS MiB |");
+      out.add("|---:|---:|---:|---:|---:|---:|---:|---:|");
       long maxRss = rss0;
       try (Load load = new Load(clients, ops, 0, Duration.ofSeconds(60))) {
         for (int m = 1; m <= minutes; m++) {
@@ -88,18 +128,21 @@ public final class ResilienceBench {
           long to = load.now();
           long rss = node.rssKb();
           List<Load.Outcome> window = load.outcomes().stream().filter(o -> o.atMs() >= from && o.atMs() < to).toList();
-          System.out.printf("| %d | %d | %d | %d | %d | %d | %d | %d |%n", m, window.size(),
+          String row = String.format("| %d | %d | %d | %d | %d | %d | %d | %d |", m, window.size(),
               window.stream().filter(o -> o.status() / 100 == 2).count(), window.stream().filter(o -> o.status() / 100 == 4).count(),
               window.stream().filter(o -> o.status() == 503).count(),
               window.stream().filter(o -> o.status() >= 500 && o.status() != 503).count(),
               window.stream().filter(o -> !o.answered()).count(), rss / 1024);
+          out.add(row);
+          System.out.println(variant.name() + " " + row);
         }
         load.close();
-        System.out.println("by operation and answer: " + load.counts(0, Long.MAX_VALUE));
+        out.add("by operation and answer: " + load.counts(0, Long.MAX_VALUE));
       }
       long heap = node.heapUsedAfterGcKb();
-      System.out.printf("at the end: RSS %d MiB (max %d), heap after GC %d MiB (start %d MiB)%n", node.rssKb() / 1024, maxRss / 1024,
-          heap / 1024, heap0 / 1024);
+      out.add(String.format("at the end: RSS %d MiB (max %d), heap after GC %d MiB (start %d MiB)", node.rssKb() / 1024, maxRss / 1024,
+          heap / 1024, heap0 / 1024));
+      return out;
     } finally {
       TestNode.dropSchema(schema);
     }

@@ -106,13 +106,26 @@ public final class TestDatabase {
   }
 
   /**
-   * One embedded server for the JVM, its files under {@code target/test-postgres} (wiped at start), stopped when the
-   * JVM exits. As root zonky runs it inside a user namespace, as the service's own embedded mode does.
+   * One embedded server for the JVM, its files under {@code target/test-postgres/PID} (so a benchmark and a test run
+   * side by side do not share one), stopped when the JVM exits; directories of processes gone are removed. As root
+   * zonky runs it inside a user namespace, as the service's own embedded mode does.
    */
   private static Server startEmbedded() {
     try {
-      Path dir = Path.of("target", "test-postgres").toAbsolutePath();
-      Files.createDirectories(dir.getParent());
+      Path root = Path.of("target", "test-postgres").toAbsolutePath();
+      Files.createDirectories(root);
+      try (var dirs = Files.list(root)) {
+        for (Path d : (Iterable<Path>) dirs::iterator) {
+          String name = d.getFileName().toString();
+          if (!name.matches("\\d+") || ProcessHandle.of(Long.parseLong(name)).map(ProcessHandle::isAlive).orElse(false)) {
+            continue;
+          }
+          try (var files = Files.walk(d)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+          }
+        }
+      }
+      Path dir = root.resolve(String.valueOf(ProcessHandle.current().pid()));
       EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setDataDirectory(dir)
           .setCleanDataDirectory(true)
