@@ -114,11 +114,12 @@ public final class GalleryStore {
           .put("subjectId", subjectId.toString())
           .put("collection", collection)
           .put("modelId", modelId)
+          // whole pixels, as every box of the API (detect, identify, the OpenAPI Box)
           .put("box", new JsonObject()
-              .put("x", box.x())
-              .put("y", box.y())
-              .put("width", box.width())
-              .put("height", box.height()))
+              .put("x", Math.round(box.x()))
+              .put("y", Math.round(box.y()))
+              .put("width", Math.round(box.width()))
+              .put("height", Math.round(box.height())))
           .put("score", score)
           .put("createdAt", createdAt.toString());
     }

@@ -49,6 +49,11 @@ public final class DetectSocket {
         ws.close(POLICY_VIOLATION, "credential revoked or expired");
       }
     };
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+      // Vert.x would answer a plain GET with a bare-text 400 of its own; ours has the error body of every route
+      Errors.send(ctx, Failure.INVALID_REQUEST, "a WebSocket upgrade is required on /ws/detect");
+      return;
+    }
     if (!security.openSocket(principal, close)) {
       Errors.send(ctx, Failure.WS_CONNECTION_LIMIT, "this credential already holds "
           + api.config().websocket().maxConnectionsPerKey() + " open WebSockets");
