@@ -20,7 +20,13 @@ const browser = await chromium.launch({
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 page.setDefaultTimeout(60_000);
-page.on('console', m => { if (m.type() === 'error') report.consoleErrors.push(m.text()); });
+// Script errors and CSP violations; the refusals the test provokes (422, 401) are logged by chromium as failed loads.
+report.failedLoads = [];
+page.on('console', m => {
+  if (m.type() === 'error') {
+    (m.text().startsWith('Failed to load resource: the server responded with a status of') ? report.failedLoads : report.consoleErrors).push(m.text());
+  }
+});
 page.on('pageerror', e => report.consoleErrors.push(`pageerror: ${e.message}`));
 // What the server sent on the WebSocket, to compare with what the page counted.
 const wire = { replies: 0, dropped: 0, faces: 0, protocols: [] };
@@ -87,7 +93,7 @@ async function recordVideo(image) {
     return btoa(s);
   }, fs.readFileSync(image).toString('base64'));
   await rec.close();
-  const file = path.join(shots, 'face.webm');
+  const file = path.join(process.cwd(), 'face.webm');
   fs.writeFileSync(file, Buffer.from(b64, 'base64'));
   return file;
 }
@@ -188,6 +194,7 @@ try {
     await page.fill('#live-in-flight', '3'); // more than the server's WS_MAX_IN_FLIGHT: it drops some frames
     const before = { ...wire };
     await page.setInputFiles('#live-file', video);
+    await page.waitForFunction(() => document.getElementById('live-state').textContent.startsWith('Streaming video'));
     await page.waitForFunction(() => Number(document.getElementById('live-faces-total').textContent) > 0);
     await shot('live-video');
     await page.waitForFunction(() => document.getElementById('live-state').textContent.startsWith('Finished')
@@ -206,6 +213,7 @@ try {
   await step('liveCamera', async () => {
     await page.fill('#live-in-flight', '1');
     await page.click('#live-camera');
+    await page.waitForFunction(() => document.getElementById('live-state').textContent === 'Streaming camera');
     await page.waitForFunction(() => Number(document.getElementById('live-faces-total').textContent) > 0);
     await shot('live-camera');
     await page.click('#live-stop');

@@ -17,7 +17,7 @@ export class Live {
   }
 
   async startCamera() {
-    this.stop();
+    this.begin('camera');
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
@@ -30,17 +30,26 @@ export class Live {
   }
 
   async startFile(file) {
-    this.stop();
+    this.begin(`video ${file.name}`);
     this.fileUrl = URL.createObjectURL(file);
     this.video.src = this.fileUrl;
     await this.run(`video ${file.name}`);
   }
 
-  async run(source) {
+  /** A new stream: the previous one stopped, counters and overlay cleared. */
+  begin(source) {
+    this.stop();
     this.counts = { sent: 0, answered: 0, dropped: 0, facesTotal: 0 };
     this.inFlight = 0;
     this.show();
+    $('live-faces').textContent = '0';
+    $('live-millis').textContent = '–';
     $('live-last-error').textContent = '';
+    clear(this.overlay);
+    this.state(`Opening ${source}…`);
+  }
+
+  async run(source) {
     this.state(`Connecting (${source})…`);
     const ws = detectSocket();
     ws.binaryType = 'arraybuffer';

@@ -2,7 +2,6 @@ package dev.facerec.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -171,6 +170,11 @@ class ConsoleIT {
     writeY4m(faces.resolve("face_recognition_examples/Barack_Obama/5.jpg"), camera, 640, 480, 15);
     Path report = dir.resolve("console-report.json");
     Files.createDirectories(SHOTS);
+    try (var old = Files.list(SHOTS)) {
+      for (Path f : old.toList()) {
+        Files.delete(f); // this run's screenshots only
+      }
+    }
 
     long t0 = System.nanoTime();
     NodeHarness.Run run = node(Map.of(
@@ -190,6 +194,7 @@ class ConsoleIT {
     assertNull(r.getString("failure"), "the browser run failed (see " + SHOTS + "/failure.png): " + run.output());
     assertEquals(0, run.exitCode(), run.output());
     assertEquals(new JsonArray(), r.getJsonArray("consoleErrors"), "the page logged errors (a CSP violation, a script error)");
+    assertEquals(2, r.getJsonArray("failedLoads").size(), "only the refused enrollment and the wrong key: " + r.getJsonArray("failedLoads"));
 
     assertEquals(200, r.getJsonObject("load").getInteger("status"));
     assertTrue(r.getJsonObject("load").getString("url").endsWith("/console/"), r.encode());

@@ -137,7 +137,13 @@ public final class ApiRouter {
     router.get("/docs/*").handler(docs).handler(StaticHandler.create(SWAGGER_UI).setCachingEnabled(true));
     // The browser console: static files of the jar, no credential to load them (the page calls the API with the key
     // its user types); Guards gives them their own Content-Security-Policy and keeps them out of the anonymous budget.
-    router.get("/console").handler(ctx -> ctx.redirect("console/"));
+    router.get("/console").handler(ctx -> { // the route matches /console/ too: only the bare path is redirected
+      if (ctx.request().path().endsWith("/")) {
+        ctx.next();
+      } else {
+        ctx.redirect("console/");
+      }
+    });
     router.get("/console/*").handler(StaticHandler.create(CONSOLE).setCachingEnabled(false).setDirectoryListing(false));
 
     router.route().failureHandler(Errors::handle);
