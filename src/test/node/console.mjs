@@ -119,6 +119,8 @@ try {
       cookies: document.cookie,
       collection: document.getElementById('session-collection').value,
       keyFieldCleared: document.getElementById('key').value === '',
+      signInFormShown: document.getElementById('sign-in-form').checkVisibility(),
+      sessionShown: document.getElementById('session').checkVisibility(),
     }));
   });
 
@@ -244,7 +246,8 @@ try {
     await page.click('#sign-in');
     await page.locator('#error').waitFor();
     await shot('wrong-key');
-    return { error: await text('#error'), mainHidden: await page.locator('#main').isHidden(), sessionAfterSignOut: signedOut };
+    return { error: await text('#error'), mainHidden: await page.locator('#main').isHidden(), sessionAfterSignOut: signedOut,
+      signInFormShown: await page.locator('#sign-in-form').isVisible() };
   });
 } catch (e) {
   report.failure = String(e?.stack ?? e);

@@ -25,10 +25,11 @@ export function drawBoxes(canvas, boxes, sourceWidth) {
     if (label) {
       const tw = g.measureText(label).width + 8;
       const ty = y - fontPx - 6 >= 0 ? y : y + h + fontPx + 6;
+      const tx = Math.max(0, Math.min(x - line / 2, canvas.width - tw)); // the whole label inside the canvas
       g.fillStyle = colour;
-      g.fillRect(x - line / 2, ty - fontPx - 6, tw, fontPx + 6);
+      g.fillRect(tx, ty - fontPx - 6, tw, fontPx + 6);
       g.fillStyle = '#fff';
-      g.fillText(label, x + 4 - line / 2, ty - 3);
+      g.fillText(label, tx + 4, ty - 3);
     }
   }
   canvas.dataset.boxes = String(boxes.length);

@@ -150,7 +150,7 @@ export class Live {
       this.overlay.width = this.video.videoWidth || reply.width;
       this.overlay.height = this.video.videoHeight || reply.height;
       clear(this.overlay);
-      drawBoxes(this.overlay, faces.map(f => ({ box: f.box, label: f.score?.toFixed(2), kind: 'detected' })), reply.width);
+      drawBoxes(this.overlay, faces.map(f => ({ box: f.box, label: `face ${f.score?.toFixed(2)}`, kind: 'detected' })), reply.width);
     }
     this.show();
     if (!this.running) {

@@ -205,6 +205,8 @@ class ConsoleIT {
     assertEquals("", signIn.getString("cookies"), "no cookie");
     assertEquals(COLLECTION, signIn.getString("collection"));
     assertEquals(true, signIn.getBoolean("keyFieldCleared"));
+    assertEquals(false, signIn.getBoolean("signInFormShown"), "signed in: the sign-in form is hidden");
+    assertEquals(true, signIn.getBoolean("sessionShown"));
 
     String obama = r.getString("enrollPicker");
     assertTrue(obama.contains("Barack Obama: accepted") && obama.contains("Quality: face"), obama);
@@ -269,6 +271,7 @@ class ConsoleIT {
     assertEquals(0, wrong.getInteger("sessionAfterSignOut"), "signing out forgets the key");
     assertTrue(wrong.getString("error").contains("UNAUTHENTICATED"), wrong.encode());
     assertEquals(true, wrong.getBoolean("mainHidden"), wrong.encode());
+    assertEquals(true, wrong.getBoolean("signInFormShown"), wrong.encode());
     for (String shot : List.of("enroll", "identify-one", "identify-group", "live-video", "live-camera", "status", "wrong-key")) {
       assertTrue(Files.size(SHOTS.resolve(shot + ".png")) > 0, shot);
     }
