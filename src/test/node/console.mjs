@@ -155,8 +155,8 @@ try {
 
   await step('subjects', async () => {
     await page.click('#subjects-refresh');
-    await page.waitForFunction(() => document.querySelectorAll('#subjects tbody tr').length >= 2);
-    await page.waitForTimeout(500); // the refresh after the refused enrollment (its subject deleted) has landed
+    // the two people, once the subject made for the refused group photo is deleted again
+    await page.waitForFunction(() => document.getElementById('subjects-count').textContent === '2 of 2 subjects');
     const all = await page.locator('#subjects tbody tr td:first-child').allInnerTexts();
     await page.fill('#subject-search', 'bid');
     const searched = await page.locator('#subjects tbody tr td:first-child').allInnerTexts();

@@ -156,6 +156,7 @@ async function enroll(files) {
     }
   }
   loadSubjects();
+  loadStatus();
 }
 
 // ---- identify ----
