@@ -89,6 +89,13 @@ class ConsoleIT {
       service.close();
     }
     TestNode.dropSchema(schema);
+    if (dir != null) {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException e) {
+        System.err.println("ConsoleIT: " + dir + " not removed: " + e);
+      }
+    }
   }
 
   @Test
