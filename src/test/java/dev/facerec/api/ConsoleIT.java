@@ -115,12 +115,19 @@ class ConsoleIT {
     assertFalse(csp.contains("unsafe"), csp);
     assertTrue(csp.contains("connect-src 'self'") && csp.contains("frame-ancestors 'none'"), csp);
     assertEquals("DENY", page.headers().firstValue("X-Frame-Options").orElse(null));
-    for (String file : List.of("app.js", "api.js", "draw.js", "live.js")) {
-      HttpResponse<Void> head = client.send(HttpRequest.newBuilder(URI.create(base + "/console/" + file))
-          .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
-      assertEquals(200, head.statusCode(), file);
-      assertTrue(head.headers().firstValue("Content-Type").orElse("").contains("javascript"), file + ": " + head.headers());
+    Map<String, String> types = Map.of("", "text/html", "app.js", "javascript", "api.js", "javascript", "draw.js", "javascript",
+        "live.js", "javascript", "console.css", "text/css", "icon.svg", "image/svg+xml");
+    for (Map.Entry<String, String> file : types.entrySet()) {
+      HttpResponse<byte[]> head = client.send(HttpRequest.newBuilder(URI.create(base + "/console/" + file.getKey()))
+          .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, head.statusCode(), file.getKey());
+      assertTrue(head.headers().firstValue("Content-Type").orElse("").contains(file.getValue()), file + ": " + head.headers());
+      assertEquals(0, head.body().length, file.getKey());
+      assertTrue(head.headers().firstValue("Content-Security-Policy").orElse("").startsWith("default-src 'self'"), file.getKey());
     }
+    HttpResponse<Void> headRedirect = client.send(HttpRequest.newBuilder(URI.create(base + "/console"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+    assertEquals(302, headRedirect.statusCode());
     // Loading the page many times from one address: never the anonymous budget's 429 (an API call without a key gets it).
     for (int i = 0; i < 3 * ANONYMOUS_BUDGET; i++) {
       for (String file : List.of("", "app.js", "console.css")) {
