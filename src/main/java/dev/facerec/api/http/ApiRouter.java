@@ -27,6 +27,7 @@ public final class ApiRouter {
   public static final String BASE = "/api/v1";
   private static final long JSON_LIMIT = 64 * 1024;
   static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.34.1";
+  static final String CONSOLE = "console";
 
   private ApiRouter() {}
 
@@ -134,6 +135,16 @@ public final class ApiRouter {
     router.get("/docs/swagger-initializer.js").handler(docs).handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/javascript").sendFile("openapi/swagger-initializer.js"));
     router.get("/docs/*").handler(docs).handler(StaticHandler.create(SWAGGER_UI).setCachingEnabled(true));
+    // The browser console: static files of the jar, no credential to load them (the page calls the API with the key
+    // its user types); Guards gives them their own Content-Security-Policy and keeps them out of the anonymous budget.
+    router.get("/console").handler(ctx -> { // the route matches /console/ too: only the bare path is redirected
+      if (ctx.request().path().endsWith("/")) {
+        ctx.next();
+      } else {
+        ctx.redirect("console/");
+      }
+    });
+    router.get("/console/*").handler(StaticHandler.create(CONSOLE).setCachingEnabled(false).setDirectoryListing(false));
 
     router.route().failureHandler(Errors::handle);
     // No catch-all route: the router itself answers 404 for an unknown path and 405 for a known path with

@@ -23,6 +23,14 @@ public final class Guards {
   /** Swagger UI: its own scripts and styles (it sets inline styles), the spec from this origin. */
   static final String DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  /** The browser console: its own files only, images and videos the user picks (blob:), the API and WebSocket of this origin. */
+  static final String CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+      + "media-src 'self' blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  /**
+   * A browser cannot set headers on a WebSocket: it may offer its API key as the subprotocol {@code facerec.key.<base64url
+   * of the key>} beside {@link dev.facerec.api.ws.DetectSocket#PROTOCOL}, which the server selects (never the key).
+   */
+  public static final String WS_KEY_PROTOCOL = "facerec.key.";
 
   private final Security security;
   private final boolean tls;
@@ -48,9 +56,17 @@ public final class Guards {
     return "/api/v1/health".equals(path) || "/api/v1/health/ready".equals(path);
   }
 
-  /** Probes, scrapes and the API document: outside the anonymous per-address budget (metrics may need a key instead). */
+  /**
+   * Probes, scrapes, the API document and the console's static files (a page load is several files; the console's
+   * API calls carry a key): outside the anonymous per-address budget (metrics may need a key instead).
+   */
   static boolean unmetered(String path) {
-    return probe(path) || "/metrics".equals(path) || "/openapi.yaml".equals(path) || "/api/v1/openapi.yaml".equals(path);
+    return probe(path) || "/metrics".equals(path) || "/openapi.yaml".equals(path) || "/api/v1/openapi.yaml".equals(path)
+        || console(path);
+  }
+
+  static boolean console(String path) {
+    return "/console".equals(path) || path.startsWith("/console/");
   }
 
   /** RFC 6750: a request without credentials gets the scheme; a presented credential that failed gets invalid_token. */
@@ -67,7 +83,8 @@ public final class Guards {
         .putHeader("X-Frame-Options", "DENY")
         .putHeader("Referrer-Policy", "no-referrer")
         .putHeader("Cache-Control", "no-store")
-        .putHeader("Content-Security-Policy", ctx.request().path().startsWith("/docs") ? DOCS_CSP : API_CSP);
+        .putHeader("Content-Security-Policy", ctx.request().path().startsWith("/docs") ? DOCS_CSP
+            : console(ctx.request().path()) ? CONSOLE_CSP : API_CSP);
     if (tls) {
       res.putHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     }
@@ -234,6 +251,24 @@ public final class Guards {
       return new Credential(token, !token.startsWith("fr_"), false);
     }
     if (allowQuery && "/ws/detect".equals(req.path())) {
+      String offered = req.getHeader("Sec-WebSocket-Protocol");
+      if (offered != null) {
+        for (String protocol : offered.split(",")) {
+          protocol = protocol.trim();
+          if (protocol.startsWith(WS_KEY_PROTOCOL)) {
+            String encoded = protocol.substring(WS_KEY_PROTOCOL.length());
+            String offeredKey;
+            try {
+              offeredKey = new String(java.util.Base64.getUrlDecoder().decode(encoded), java.nio.charset.StandardCharsets.UTF_8).trim();
+            } catch (IllegalArgumentException notBase64) {
+              offeredKey = encoded; // refused by the key lookup like any unknown key
+            }
+            if (!offeredKey.isBlank()) {
+              return new Credential(offeredKey, false, false);
+            }
+          }
+        }
+      }
       String token = req.getParam("access_token");
       if (token != null && !token.isBlank()) {
         return new Credential(token.trim(), true, true);

@@ -53,6 +53,7 @@ public final class HttpVerticle extends VerticleBase {
         .setCompressionSupported(true)
         .setMaxWebSocketFrameSize(hardFrameLimit)
         .setMaxWebSocketMessageSize(hardFrameLimit)
+        .setWebSocketSubProtocols(java.util.List.of(dev.facerec.api.ws.DetectSocket.PROTOCOL))
         .setIdleTimeout(120)
         // HTTP/1.1 only: Vert.x sends a body with HEAD answers over HTTP/2 (h2c upgrades from plain-HTTP clients
         // such as the JDK's); load balancers and nginx speak HTTP/1.1 to the nodes anyway.

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DetectSocket {
   private static final Logger LOG = LoggerFactory.getLogger(DetectSocket.class);
+  /** The subprotocol the server selects when a client offers it (browsers offer it beside their key, see Guards). */
+  public static final String PROTOCOL = "facerec.detect";
   /** WebSocket close status 1008: the credential is no longer valid. */
   static final short POLICY_VIOLATION = 1008;
   private final ApiContext api;
