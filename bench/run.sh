@@ -19,5 +19,5 @@ if [[ $what == all || $what == cluster ]]; then
 fi
 if [[ $what == resilience ]]; then
   mvn -B -q package -DskipTests # the node runs from the jar
-  run ResilienceBench "${2:-10} ${3:-6} ${4:-default}" # e.g. bash bench/run.sh resilience 15 3 ortarena,default,arena2
+  run ResilienceBench "${2:-10} ${3:-6} ${4:-default}" # e.g. bash bench/run.sh resilience 20 3 default,arena2,noortarena+arena2
 fi

@@ -8,8 +8,11 @@ import java.nio.file.Path;
 
 /** Opens ONNX Runtime sessions on the CPU with a bounded thread count. */
 public final class OrtSessions {
-  /** ONNX Runtime's CPU memory arena (off unless -Dfacerec.ortArena=true: ResilienceBench compares both). */
-  private static final boolean CPU_ARENA = Boolean.getBoolean("facerec.ortArena");
+  /**
+   * ONNX Runtime's CPU memory arena: on, unless -Dfacerec.ortArena=false (a lever ResilienceBench measures: without
+   * the arena glibc's per-thread arenas hold the freed blocks, and RSS grew by half again; docs/resilience.md).
+   */
+  private static final boolean CPU_ARENA = !"false".equals(System.getProperty("facerec.ortArena"));
 
   private OrtSessions() {}
 
@@ -33,8 +36,6 @@ public final class OrtSessions {
       options.setInterOpNumThreads(1);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       if (!CPU_ARENA) {
-        // Inputs change shape with every photo: the arena keeps its largest blocks for good, and a pattern is
-        // planned per shape. Plain allocations return memory as requests end.
         options.setCPUArenaAllocator(false);
         options.setMemoryPatternOptimization(false);
       }

@@ -25,7 +25,7 @@ import java.util.function.IntFunction;
  *
  * <p>Args: {@code [minutes=10] [clients=6] [variants=default]}: variants, comma-separated, run side by side, each a
  * node of its own under its own clients; a variant is levers joined by {@code +}: {@code default}, {@code arena2}
- * (MALLOC_ARENA_MAX=2), {@code ortarena} (ONNX Runtime's CPU arena on). Run with {@code bash bench/run.sh resilience}
+ * (MALLOC_ARENA_MAX=2), {@code noortarena} (ONNX Runtime's CPU arena off). Run with {@code bash bench/run.sh resilience}
  * (builds the jar first).
  */
 public final class ResilienceBench {
@@ -39,8 +39,8 @@ public final class ResilienceBench {
         switch (lever) {
           case "default" -> { }
           case "arena2" -> env.put("MALLOC_ARENA_MAX", "2"); // glibc: at most 2 malloc arenas instead of 8 per core
-          case "ortarena" -> env.put("JAVA_TOOL_OPTIONS", "-Dfacerec.ortArena=true"); // ONNX Runtime's own CPU arena on
-          default -> throw new IllegalArgumentException("unknown lever " + lever + " (default, arena2, ortarena)");
+          case "noortarena" -> env.put("JAVA_TOOL_OPTIONS", "-Dfacerec.ortArena=false"); // ONNX Runtime's own CPU arena off
+          default -> throw new IllegalArgumentException("unknown lever " + lever + " (default, arena2, noortarena)");
         }
       }
       return new Variant(name, env);
