@@ -32,7 +32,7 @@ public enum Failure {
   MULTIPART_PART_TOO_LARGE(413, "A multipart part's headers (names included), or a plain field, are over the accepted size."),
   UNSUPPORTED_MEDIA_TYPE(415, "The image type is not jpeg, png, webp or bmp."),
   NO_FACE(422, "No face was found in the image."),
-  MULTIPLE_FACES(422, "Several faces were found where exactly one is required."),
+  MULTIPLE_FACES(422, "Several faces were found and none is clearly the subject."),
   FACE_TOO_SMALL(422, "The face is smaller than the enrollment minimum."),
   FACE_LOW_SCORE(422, "The detector's confidence in the face is below the enrollment minimum."),
   FACE_BLURRED(422, "The face is too blurred to enroll."),
