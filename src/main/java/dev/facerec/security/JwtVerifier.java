@@ -26,8 +26,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Verifies integration JWTs with vertx-auth-jwt against RS256/ES256 public keys (PEM), a JWKS file and the identity
@@ -39,7 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class JwtVerifier {
   static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
       "PS384", "PS512");
-  private static final Logger LOG = LoggerFactory.getLogger(JwtVerifier.class);
 
   private final Vertx vertx;
   private final AppConfig.Jwt config;
@@ -79,17 +76,6 @@ public final class JwtVerifier {
   /** Fetches the identity provider's keys once (when configured); completes either way, retries follow. */
   public Future<Void> start() {
     return remote == null ? Future.succeededFuture() : remote.start();
-  }
-
-  public void stop() {
-    if (remote != null) {
-      remote.stop();
-    }
-  }
-
-  /** How many times the identity provider's keys were fetched (0 without JWT_JWKS_URL or discovery). */
-  public long keyFetches() {
-    return remote == null ? 0 : remote.fetches();
   }
 
   private synchronized void rebuild(RemoteKeys.KeySet fetched) {

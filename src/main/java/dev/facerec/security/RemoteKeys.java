@@ -20,7 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -55,7 +54,6 @@ final class RemoteKeys {
   private final HttpClient client;
   /** Every fetch runs on this context, whoever asked for it. */
   private final Context context;
-  private final AtomicLong fetches = new AtomicLong();
 
   // guarded by this
   private Future<KeySet> inFlight;
@@ -63,7 +61,6 @@ final class RemoteKeys {
   private int failures;
   private long timer = -1;
   private String jwksUrl;
-  private boolean stopped;
 
   private volatile KeySet current;
   private volatile String lastError = "not fetched yet";
@@ -95,11 +92,6 @@ final class RemoteKeys {
     return lastError;
   }
 
-  /** Fetches made so far (started), for the logs and tests. */
-  long fetches() {
-    return fetches.get();
-  }
-
   /**
    * A fetch for a token with an unknown key id: joins the one in flight, starts one when none started within the
    * interval, else answers the keys held now without fetching. Never fails.
@@ -111,14 +103,6 @@ final class RemoteKeys {
     return fetch().otherwise(t -> current);
   }
 
-  synchronized void stop() {
-    stopped = true;
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
-    client.close();
-  }
-
   private synchronized Future<KeySet> fetch() {
     if (inFlight != null) {
       return inFlight;
@@ -128,7 +112,6 @@ final class RemoteKeys {
       timer = -1;
     }
     lastStartMs = clock.getAsLong();
-    fetches.incrementAndGet();
     Promise<KeySet> done = Promise.promise();
     inFlight = done.future();
     context.runOnContext(v -> jwksUrl().compose(this::get).map(this::parse).onComplete(ar -> finish(ar.succeeded() ? ar.result() : null,
@@ -151,14 +134,12 @@ final class RemoteKeys {
           jwksUrl = null; // discover again: the provider may have moved its keys
         }
       }
-      if (!stopped) {
-        timer = vertx.setTimer(next * 1000L, id -> {
-          synchronized (this) {
-            timer = -1;
-          }
-          fetch();
-        });
-      }
+      timer = vertx.setTimer(next * 1000L, id -> {
+        synchronized (this) {
+          timer = -1;
+        }
+        fetch();
+      });
     }
     if (error == null) {
       KeySet keys = fetched.keys();
