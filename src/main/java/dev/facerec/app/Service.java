@@ -36,6 +36,7 @@ import dev.facerec.store.DatabaseSettings;
 import dev.facerec.store.DatabaseGuard;
 import dev.facerec.store.GalleryStore;
 import dev.facerec.store.GuardedPool;
+import dev.facerec.tracing.Tracing;
 import dev.facerec.bus.Addresses;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -86,6 +87,7 @@ public final class Service implements AutoCloseable {
   /** What a starting node is doing, for the start-up listener's answers. */
   private volatile String phase = "starting";
   private dev.facerec.api.http.StartingServer starting;
+  private Tracing tracing;
   /** Deployment ids in the order they stop: HTTP first, then inference, the index (its snapshot), the admin commands. */
   private final java.util.List<String[]> stopOrder = new java.util.ArrayList<>();
 
@@ -149,18 +151,23 @@ public final class Service implements AutoCloseable {
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     String name = cluster.nodeName();
     phase = cluster.enabled() ? "joining the cluster" : "starting its parts";
+    // Tracing only with OTEL_EXPORTER_OTLP_ENDPOINT: otherwise Vert.x gets no tracer at all.
+    tracing = Tracing.start(config.tracing(), name, cluster.roles().toString());
+    if (tracing.enabled()) {
+      options.setTracingOptions(new io.vertx.tracing.opentelemetry.OpenTelemetryOptions());
+    }
     if (cluster.enabled()) {
       HazelcastClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcast(cluster, false));
       options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setPort(cluster.busPort())
           .setClusterPublicHost(cluster.publicHost()).setClusterPublicPort(cluster.busPort())
           .setClusterNodeMetadata(new dev.facerec.cluster.Member("", name, cluster.roles()).metadata()));
-      VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(manager);
+      VertxBuilder builder = traced(Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))).withClusterManager(manager);
       vertx = await(builder.buildClustered());
       membership = Membership.clustered(vertx, manager, name, cluster.roles());
       LOG.info("cluster: joined as {} ({}), roles {}, {} member(s) in view; Hazelcast {}:{}, event bus {}:{}", name, membership.selfId(),
           cluster.roles(), manager.getNodes().size(), cluster.publicHost(), cluster.port(), cluster.publicHost(), cluster.busPort());
     } else {
-      vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+      vertx = traced(Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))).build();
       membership = Membership.alone(vertx, name, cluster.roles());
     }
     membership.start();
@@ -246,11 +253,11 @@ public final class Service implements AutoCloseable {
 
     GalleryStore shardsFrom = store;
     IndexClient indexClient = new IndexClient(vertx, membership, config.index().ackTimeoutMs(), config.index().hedgeMs(), cluster.minMembers(),
-        c -> shardsFrom == null ? Future.succeededFuture(null) : shardsFrom.collectionShards().map(m -> m.get(c)));
+        c -> shardsFrom == null ? Future.succeededFuture(null) : shardsFrom.collectionShards().map(m -> m.get(c)), tracing.tracer());
     if (indexRole) {
       dev.facerec.metrics.ProcessMetrics.indexSizes(vertx, registry, indexClient, membership.selfId());
     }
-    InferenceClient inferenceClient = new InferenceClient(vertx, membership, config.inference().timeoutMs(), metrics);
+    InferenceClient inferenceClient = new InferenceClient(vertx, membership, config.inference().timeoutMs(), metrics, tracing.tracer());
     Recognition recognition = store == null ? null : new Recognition(store, inferenceClient, indexClient, metrics,
         new Recognition.Settings(profile.id(), recognizer.id(), threshold, identifyThreshold, config.enrollment().gate(),
             config.enrollment().duplicateCheck()));
@@ -292,6 +299,10 @@ public final class Service implements AutoCloseable {
     LOG.info("node {} ({}) listening on {}://{}:{} (roles {}; thresholds: verify {}, identify {}; {})", name, membership.selfId(),
         tls.enabled() ? "https" : "http", config.api().host(), port, cluster.roles(), threshold, identifyThreshold,
         tls.enabled() ? (tls.clientCaFile() != null ? "mutual TLS" : "TLS") : "PLAIN HTTP: ALLOW_PLAIN_HTTP=true");
+  }
+
+  private VertxBuilder traced(VertxBuilder builder) {
+    return tracing.enabled() ? builder.withTracer(tracing.vertxTracer()) : builder;
   }
 
   private JsonObject localStatus() {
@@ -444,6 +455,10 @@ public final class Service implements AutoCloseable {
       }
       LOG.info("shutdown: left the cluster, event bus and database pool closed in {} ms", System.currentTimeMillis() - t);
       vertx = null;
+    }
+    if (tracing != null) {
+      tracing.close(); // the spans still batched are sent
+      tracing = null;
     }
     if (placement != null) {
       placement.close();

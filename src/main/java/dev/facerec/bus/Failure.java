@@ -48,6 +48,7 @@ public enum Failure {
   INFERENCE_TIMEOUT(503, "Inference did not answer in time; retry later."),
   REQUEST_TIMEOUT(503, "The request was not answered within REQUEST_TIMEOUT_MS; retry later."),
   DATABASE_UNAVAILABLE(503, "The database cannot be reached."),
+  JWT_KEYS_UNAVAILABLE(503, "The identity provider's signing keys could not be fetched yet; retry later."),
   INDEX_UNAVAILABLE(503, "No replica of some index shard answered, or this node is cut off from the cluster majority; retry later."),
   NODE_UNAVAILABLE(503, "A cluster node that had to answer did not (gone, draining or too slow); retry later.");
 

@@ -24,7 +24,19 @@ public record AppConfig(
     String logLevel,
     String logFormat,
     Cluster cluster,
-    boolean accessLog) {
+    boolean accessLog,
+    Tracing tracing) {
+
+  /**
+   * OpenTelemetry tracing: spans exported over OTLP/HTTP to {@code endpoint} (the collector's base URL; traces go to
+   * {@code endpoint/v1/traces}); null: tracing is off and no tracer is installed. {@code sampleRatio}: the share of
+   * new traces recorded (a request carrying a sampled {@code traceparent} follows its caller's decision).
+   */
+  public record Tracing(String endpoint, double sampleRatio) {
+    public boolean enabled() {
+      return endpoint != null;
+    }
+  }
 
   /**
    * {@code trustedProxies}: IPs and CIDR blocks whose X-Forwarded-For is believed (validated; empty = none);
@@ -107,11 +119,23 @@ public record AppConfig(
     }
   }
 
-  /** JWT verification; {@link #enabled()} once a public key or a JWKS file is configured. */
+  /** JWT verification; {@link #enabled()} once a public key, a JWKS file or the identity provider's keys are configured. */
   public record Jwt(List<Path> publicKeyFiles, Path jwksFile, String issuer, List<String> audience, String rolesClaim,
-      String collectionClaim, int leewaySeconds, int queryTokenMaxTtlSeconds) {
+      String collectionClaim, int leewaySeconds, int queryTokenMaxTtlSeconds, Jwks remote) {
     public boolean enabled() {
-      return !publicKeyFiles.isEmpty() || jwksFile != null;
+      return !publicKeyFiles.isEmpty() || jwksFile != null || remote.enabled();
+    }
+  }
+
+  /**
+   * Keys fetched from the identity provider: {@code url} (JWT_JWKS_URL) or, with {@code discovery}, the
+   * {@code jwks_uri} of {@code <issuer>/.well-known/openid-configuration}. Refreshed after the answer's
+   * {@code Cache-Control: max-age} bounded to [{@code refreshMinSeconds}, {@code refreshMaxSeconds}] (the maximum
+   * without one); a token with an unknown {@code kid} triggers at most one fetch per {@code unknownKidIntervalSeconds}.
+   */
+  public record Jwks(String url, boolean discovery, int refreshMinSeconds, int refreshMaxSeconds, int unknownKidIntervalSeconds) {
+    public boolean enabled() {
+      return url != null || discovery;
     }
   }
 

@@ -202,7 +202,39 @@ public final class ConfigLoader {
         level,
         logFormat,
         cluster(dbUrl),
-        bool("ACCESS_LOG", "logging.accessLog", true));
+        bool("ACCESS_LOG", "logging.accessLog", true),
+        tracing());
+  }
+
+  private AppConfig.Tracing tracing() {
+    String endpoint = raw("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.endpoint");
+    if (endpoint != null && !endpoint.isEmpty() && !endpoint.matches("(?i)https?://[^/?#\\s]+(/[^?#\\s]*)?")) {
+      throw bad("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint, "the OTLP/HTTP collector's base URL, e.g. http://otel-collector:4318"
+          + " (spans are posted to <url>/v1/traces)");
+    }
+    return new AppConfig.Tracing(endpoint == null || endpoint.isEmpty() ? null : endpoint.replaceAll("/+$", ""),
+        decimal("OTEL_TRACES_SAMPLER_ARG", "tracing.sampleRatio", 1.0, 0, 1));
+  }
+
+  /** An http(s) URL; plain http only to this machine (a key set fetched over plain HTTP could be replaced on the way). */
+  private static String keyUrl(String envName, String v, String what) {
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(v);
+    } catch (java.net.URISyntaxException e) {
+      throw bad(envName, v, what);
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
+    String host = uri.getHost();
+    if (host == null || !(scheme.equals("https") || scheme.equals("http") && isLoopback(host))) {
+      throw bad(envName, v, what + " (https; plain http only to 127.0.0.1, ::1 or localhost)");
+    }
+    return v;
+  }
+
+  private static boolean isLoopback(String host) {
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    return h.equalsIgnoreCase("localhost") || h.startsWith("127.") || h.equals("::1");
   }
 
   private AppConfig.Cluster cluster(String dbUrl) {
@@ -322,15 +354,30 @@ public final class ConfigLoader {
         audience.add(a.trim());
       }
     }
+    String jwksUrl = raw("JWT_JWKS_URL", "jwt.jwksUrl");
+    jwksUrl = jwksUrl == null || jwksUrl.isEmpty() ? null : keyUrl("JWT_JWKS_URL", jwksUrl, "the identity provider's JWKS URL");
+    boolean discovery = bool("JWT_OIDC_DISCOVERY", "jwt.oidcDiscovery", false);
+    int refreshMin = integer("JWT_JWKS_REFRESH_MIN_S", "jwt.jwksRefreshMinSeconds", 60, 1, 86_400);
+    int refreshMax = integer("JWT_JWKS_REFRESH_MAX_S", "jwt.jwksRefreshMaxSeconds", 900, 1, 86_400);
+    if (refreshMax < refreshMin) {
+      throw bad("JWT_JWKS_REFRESH_MAX_S", String.valueOf(refreshMax), "at least JWT_JWKS_REFRESH_MIN_S (" + refreshMin + ")");
+    }
+    AppConfig.Jwks remote = new AppConfig.Jwks(jwksUrl, discovery && jwksUrl == null, refreshMin, refreshMax,
+        integer("JWT_JWKS_UNKNOWN_KID_INTERVAL_S", "jwt.jwksUnknownKidIntervalSeconds", 30, 1, 86_400));
     AppConfig.Jwt jwt = new AppConfig.Jwt(List.copyOf(pems), jwks, text("JWT_ISSUER", "jwt.issuer", ""), List.copyOf(audience),
         text("JWT_ROLES_CLAIM", "jwt.rolesClaim", "roles"), text("JWT_COLLECTION_CLAIM", "jwt.collectionClaim", "collection"),
         integer("JWT_LEEWAY_S", "jwt.leewaySeconds", 30, 0, 600),
-        integer("WS_TOKEN_MAX_TTL_S", "jwt.queryTokenMaxTtlSeconds", 300, 10, 3600));
-    if (jwt.enabled() && jwt.issuer().isBlank()) {
-      throw bad("JWT_ISSUER", "", "the issuer every token must carry (required with JWT_PUBLIC_KEY_FILES or JWT_JWKS_FILE)");
+        integer("WS_TOKEN_MAX_TTL_S", "jwt.queryTokenMaxTtlSeconds", 300, 10, 3600), remote);
+    if ((jwt.enabled() || discovery) && jwt.issuer().isBlank()) {
+      throw bad("JWT_ISSUER", "", "the issuer every token must carry (required with JWT_PUBLIC_KEY_FILES, JWT_JWKS_FILE,"
+          + " JWT_JWKS_URL or JWT_OIDC_DISCOVERY)");
+    }
+    if (remote.discovery()) {
+      keyUrl("JWT_ISSUER", jwt.issuer(), "the issuer's URL for OpenID discovery (JWT_OIDC_DISCOVERY=true)");
     }
     if (jwt.enabled() && jwt.audience().isEmpty()) {
-      throw bad("JWT_AUDIENCE", "", "the audience tokens must name (required with JWT_PUBLIC_KEY_FILES or JWT_JWKS_FILE)");
+      throw bad("JWT_AUDIENCE", "", "the audience tokens must name (required with JWT_PUBLIC_KEY_FILES, JWT_JWKS_FILE,"
+          + " JWT_JWKS_URL or JWT_OIDC_DISCOVERY)");
     }
 
     Map<String, Integer> perRole = new LinkedHashMap<>();
@@ -489,6 +536,7 @@ public final class ConfigLoader {
         "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES", "INDEX_SHARDS",
         "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG",
         "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S",
-        "PROCESSING_MAX_SIDE", "TLS_RELOAD_CHECK_S");
+        "PROCESSING_MAX_SIDE", "TLS_RELOAD_CHECK_S", "JWT_JWKS_URL", "JWT_OIDC_DISCOVERY", "JWT_JWKS_REFRESH_MIN_S",
+        "JWT_JWKS_REFRESH_MAX_S", "JWT_JWKS_UNKNOWN_KID_INTERVAL_S", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER_ARG");
   }
 }

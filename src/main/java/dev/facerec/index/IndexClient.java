@@ -10,6 +10,11 @@ import dev.facerec.cluster.Member;
 import dev.facerec.cluster.Membership;
 import dev.facerec.cluster.NodeRole;
 import dev.facerec.cluster.Routing;
+import dev.facerec.tracing.Spans;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -43,9 +48,15 @@ public final class IndexClient {
   /** What a search over every shard of a collection found, and the shards no replica answered for. */
   public record Outcome(List<SearchResult.Hit> hits, List<Integer> missingShards) {}
 
-  /** {@code shardCount}: a collection's shard count from the database, for collections no index node has reported yet. */
+  private final Tracer tracer;
+
+  /**
+   * {@code shardCount}: a collection's shard count from the database, for collections no index node has reported yet;
+   * {@code tracer}: a span per search (null: tracing off).
+   */
   public IndexClient(Vertx vertx, Membership membership, long ackTimeoutMs, long hedgeMs, int minMembers,
-      java.util.function.Function<String, Future<Integer>> shardCount) {
+      java.util.function.Function<String, Future<Integer>> shardCount, Tracer tracer) {
+    this.tracer = tracer;
     this.minMembers = minMembers;
     this.vertx = vertx;
     this.membership = membership;
@@ -65,6 +76,12 @@ public final class IndexClient {
    * delay or failed; the shards' hits merged. Shards no replica answered for are listed, never hidden.
    */
   public Future<Outcome> search(String collection, float[] vector, int k) {
+    return Spans.around(tracer, "index search", Attributes.of(TOP_K, (long) k), () -> searchShards(collection, vector, k, Spans.capture(tracer)));
+  }
+
+  private static final AttributeKey<Long> TOP_K = AttributeKey.longKey("facerec.index.k");
+
+  private Future<Outcome> searchShards(String collection, float[] vector, int k, Context span) {
     if (membership.members().size() < minMembers) {
       // Cut off from the majority: this side cannot vouch for the whole gallery.
       return Future.failedFuture(new FaceException(Failure.INDEX_UNAVAILABLE, "this node is cut off from the cluster majority ("
@@ -84,7 +101,7 @@ public final class IndexClient {
       List<Future<SearchResult>> perShard = new ArrayList<>();
       for (int s = 0; s < n; s++) {
         List<String> order = table.candidates(Shards.key(collection, s), membership.selfId(), this::loadOf, nodes);
-        perShard.add(hedged(order, new SearchRequest(collection, s, vector, k)));
+        perShard.add(hedged(order, new SearchRequest(collection, s, vector, k), span));
       }
       return Future.join(perShard).otherwiseEmpty().map(v -> {
         List<SearchResult.Hit> hits = new ArrayList<>();
@@ -116,7 +133,7 @@ public final class IndexClient {
   }
 
   /** Asks the first candidate; every hedge delay without an answer, or on a failure, the next one too. First answer wins. */
-  private Future<SearchResult> hedged(List<String> order, SearchRequest req) {
+  private Future<SearchResult> hedged(List<String> order, SearchRequest req, Context span) {
     io.vertx.core.Promise<SearchResult> result = io.vertx.core.Promise.promise();
     int[] next = {0};
     int[] pending = {0};
@@ -136,7 +153,9 @@ public final class IndexClient {
       pending[0]++;
       java.util.concurrent.atomic.AtomicInteger l = load.computeIfAbsent(node, x -> new java.util.concurrent.atomic.AtomicInteger());
       l.incrementAndGet();
-      vertx.eventBus().<SearchResult>request(Addresses.node(node, Addresses.INDEX_SEARCH), req, new DeliveryOptions().setSendTimeout(SEARCH_TIMEOUT_MS))
+      // Each replica asked (the first, and any hedge) is a message child of the search's span.
+      Spans.within(span, () -> vertx.eventBus().<SearchResult>request(Addresses.node(node, Addresses.INDEX_SEARCH), req,
+              new DeliveryOptions().setSendTimeout(SEARCH_TIMEOUT_MS)))
           .onComplete(ar -> {
             l.decrementAndGet();
             pending[0]--;

@@ -10,6 +10,11 @@ import dev.facerec.cluster.Membership;
 import dev.facerec.cluster.NodeRole;
 import dev.facerec.cluster.Routing;
 import dev.facerec.metrics.RecognitionMetrics;
+import dev.facerec.tracing.Spans;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -29,12 +34,15 @@ public final class InferenceClient {
   private final long timeoutMs;
   private final RecognitionMetrics metrics;
   private final AtomicLong turn = new AtomicLong();
+  private final Tracer tracer;
 
-  public InferenceClient(Vertx vertx, Membership membership, long timeoutMs, RecognitionMetrics metrics) {
+  /** {@code tracer}: a span per inference (null: tracing off). */
+  public InferenceClient(Vertx vertx, Membership membership, long timeoutMs, RecognitionMetrics metrics, Tracer tracer) {
     this.vertx = vertx;
     this.membership = membership;
     this.timeoutMs = timeoutMs;
     this.metrics = metrics;
+    this.tracer = tracer;
   }
 
   public Future<InferenceResult> detect(byte[] image, String requestId) {
@@ -55,10 +63,17 @@ public final class InferenceClient {
     if (budget <= 0) {
       return Future.failedFuture(new FaceException(Failure.REQUEST_TIMEOUT, "the request's time ran out before inference"));
     }
-    return attempt(order, 0, action, InferenceRequest.within(image, selection.name(), requestId, budget));
+    InferenceRequest req = InferenceRequest.within(image, selection.name(), requestId, budget);
+    String kind = action.equals(Addresses.INFER_DETECT) ? "detect" : "embed";
+    return Spans.around(tracer, "inference " + kind, Attributes.of(ACTION, kind, FACES, selection.name()),
+        () -> attempt(order, 0, action, req, Spans.capture(tracer)));
   }
 
-  private Future<InferenceResult> attempt(List<Member> order, int i, String action, InferenceRequest req) {
+  private static final AttributeKey<String> ACTION = AttributeKey.stringKey("facerec.inference.action");
+  private static final AttributeKey<String> FACES = AttributeKey.stringKey("facerec.inference.faces");
+
+  /** {@code span}: the inference's span, current again for each node tried (null: tracing off). */
+  private Future<InferenceResult> attempt(List<Member> order, int i, String action, InferenceRequest req, Context span) {
     if (i == order.size()) {
       return Future.failedFuture(new FaceException(Failure.OVERLOADED,
           "every inference node is full (" + order.size() + " node" + (order.size() == 1 ? "" : "s") + "); retry later"));
@@ -76,7 +91,7 @@ public final class InferenceClient {
         .recover(t -> {
           if (skippable(t)) {
             metrics.inferenceRouted(m.name(), Failure.OVERLOADED.name());
-            return attempt(order, i + 1, action, req);
+            return Spans.within(span, () -> attempt(order, i + 1, action, req, span));
           }
           return mapFailure(t);
         });

@@ -3,6 +3,7 @@ package dev.facerec.security;
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
 import dev.facerec.config.AppConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -18,36 +19,42 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Verifies integration JWTs with vertx-auth-jwt against RS256/ES256 public keys (PEM) or a JWKS file. Only
- * asymmetric algorithms of the configured keys are accepted, so {@code alg: none} and HS256 "signed" with
- * the public key are refused before any signature check; issuer, audience, expiry and not-before are then
- * checked by the library and again here. Roles and collection come from configurable claims.
+ * Verifies integration JWTs with vertx-auth-jwt against RS256/ES256 public keys (PEM), a JWKS file and the identity
+ * provider's keys ({@link RemoteKeys}: JWT_JWKS_URL or OpenID discovery, refreshed without a restart). Only
+ * asymmetric algorithms of the keys held are accepted, so {@code alg: none} and HS256 "signed" with the public key
+ * are refused before any signature check; issuer, audience, expiry and not-before are then checked by the library
+ * and again here. Roles and collection come from configurable claims.
  */
 public final class JwtVerifier {
-  private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
+  static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
       "PS384", "PS512");
 
+  private final Vertx vertx;
   private final AppConfig.Jwt config;
-  private final JWTAuth auth;
-  private final Set<String> algorithms = new HashSet<>();
+  /** The configured PEM keys and JWKS file: they never change. */
+  private final List<PubSecKeyOptions> staticPems = new ArrayList<>();
+  private final List<JsonObject> staticJwks = new ArrayList<>();
+  private final RemoteKeys remote;
+  private final AtomicReference<Keys> keys = new AtomicReference<>();
+
+  /** One verifier over every key held now: the library's, the algorithms and the key ids it knows. */
+  private record Keys(JWTAuth auth, Set<String> algorithms, Set<String> kids, boolean remoteLoaded) {}
 
   public JwtVerifier(Vertx vertx, AppConfig.Jwt config) {
+    this.vertx = vertx;
     this.config = config;
-    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(new JWTOptions()
-        .setIssuer(config.issuer())
-        .setAudience(config.audience())
-        .setLeeway(config.leewaySeconds()));
     for (Path pem : config.publicKeyFiles()) {
       String text = read(pem);
-      String alg = algorithmOf(text, pem);
-      algorithms.add(alg);
-      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(alg).setBuffer(text));
+      staticPems.add(new PubSecKeyOptions().setAlgorithm(algorithmOf(text, pem)).setBuffer(text));
     }
     if (config.jwksFile() != null) {
       JsonObject jwks = new JsonObject(read(config.jwksFile()));
@@ -58,16 +65,51 @@ public final class JwtVerifier {
           throw new IllegalStateException("JWT_JWKS_FILE: key '" + jwk.getString("kid") + "' uses " + alg
               + "; only RSA and EC public keys are accepted");
         }
-        algorithms.add(alg);
-        options.addJwk(jwk.copy().put("alg", alg));
+        staticJwks.add(jwk.copy().put("alg", alg));
       }
     }
-    this.auth = JWTAuth.create(vertx, options);
+    this.remote = config.remote().enabled()
+        ? new RemoteKeys(vertx, config.remote(), config.issuer(), this::rebuild, System::currentTimeMillis) : null;
+    rebuild(null);
   }
 
-  /** Verifies a token; fails with UNAUTHENTICATED (the message says why, without echoing the token). */
+  /** Fetches the identity provider's keys once (when configured); completes either way, retries follow. */
+  public Future<Void> start() {
+    return remote == null ? Future.succeededFuture() : remote.start();
+  }
+
+  private synchronized void rebuild(RemoteKeys.KeySet fetched) {
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(new JWTOptions()
+        .setIssuer(config.issuer())
+        .setAudience(config.audience())
+        .setLeeway(config.leewaySeconds()));
+    Set<String> algorithms = new HashSet<>();
+    Set<String> kids = new HashSet<>();
+    staticPems.forEach(p -> {
+      options.addPubSecKey(p);
+      algorithms.add(p.getAlgorithm());
+    });
+    List<JsonObject> jwks = new ArrayList<>(staticJwks);
+    if (fetched != null) {
+      jwks.addAll(fetched.keys());
+    }
+    for (JsonObject jwk : jwks) {
+      options.addJwk(jwk);
+      algorithms.add(jwk.getString("alg"));
+      if (jwk.getString("kid") != null) {
+        kids.add(jwk.getString("kid"));
+      }
+    }
+    keys.set(new Keys(JWTAuth.create(vertx, options), Set.copyOf(algorithms), Set.copyOf(kids), fetched != null));
+  }
+
+  /**
+   * Verifies a token; fails with UNAUTHENTICATED (the message says why, without echoing the token), or with
+   * JWT_KEYS_UNAVAILABLE while the identity provider's keys have never been fetched and no configured key fits.
+   */
   public Future<Principal> verify(String token) {
     String alg;
+    String kid;
     try {
       String[] parts = token.split("\\.", -1);
       if (parts.length != 3 || parts[2].isEmpty()) {
@@ -75,13 +117,45 @@ public final class JwtVerifier {
       }
       JsonObject header = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
       alg = header.getString("alg");
+      Object k = header.getValue("kid");
+      kid = k == null ? null : k instanceof String ks ? ks : "";
     } catch (RuntimeException e) {
       return unauthenticated("the token is not a JWT");
     }
-    if (alg == null || !algorithms.contains(alg)) {
+    if (alg == null || !ASYMMETRIC.contains(alg)) {
       return unauthenticated("the token's algorithm is not accepted");
     }
-    return auth.authenticate(new TokenCredentials(token))
+    Keys held = keys.get();
+    if (remote == null || (kid != null ? held.kids().contains(kid) : held.algorithms().contains(alg))) {
+      return verify(held, token, alg);
+    }
+    // An unknown key id, or no key fetched yet: one bounded fetch, shared with every token waiting for one.
+    Context caller = vertx.getOrCreateContext();
+    return Future.fromCompletionStage(remote.refetch().toCompletionStage(), caller).compose(fetched -> {
+      Keys now = keys.get();
+      // A configured PEM key has no key id: it may have signed a token that names one.
+      boolean fits = kid != null ? now.kids().contains(kid) || unnamedKeyFor(alg) : now.algorithms().contains(alg);
+      if (!fits && !now.remoteLoaded()) {
+        return Future.failedFuture(new FaceException(Failure.JWT_KEYS_UNAVAILABLE, "the identity provider's signing keys"
+            + " could not be fetched yet (" + remote.lastError() + ")").retryAfter(5));
+      }
+      if (!fits) {
+        return unauthenticated(kid != null ? "the token's key id is not one of the identity provider's keys"
+            : "the token's algorithm is not accepted");
+      }
+      return verify(now, token, alg);
+    });
+  }
+
+  private boolean unnamedKeyFor(String alg) {
+    return staticPems.stream().anyMatch(p -> alg.equals(p.getAlgorithm()));
+  }
+
+  private Future<Principal> verify(Keys held, String token, String alg) {
+    if (!held.algorithms().contains(alg)) {
+      return unauthenticated("the token's algorithm is not accepted");
+    }
+    return held.auth().authenticate(new TokenCredentials(token))
         .recover(t -> unauthenticated("the token is invalid or expired"))
         .compose(user -> {
           // vertx-auth-jwt keeps the decoded claims in the "accessToken" attribute (the principal holds the raw token).

@@ -69,15 +69,16 @@ public final class Security {
     this.maxSocketsPerPrincipal = config.websocket().maxConnectionsPerKey();
   }
 
-  /** Listens for revocations (from this node or, once clustered, from others). */
+  /** Listens for revocations (from this node or, once clustered, from others); fetches the identity provider's JWT keys. */
   public Future<Void> start() {
     Future<Void> own = selfId == null ? Future.succeededFuture()
         : vertx.eventBus().<JsonObject>consumer(Addresses.node(selfId, REVOKED), m -> {
           onRevoked(m.body().getString("keyId"));
           m.reply(new JsonObject());
         }).completion();
+    // The identity provider's keys are fetched once before the node listens; unreachable, it starts anyway (retries follow).
     return Future.all(own, vertx.eventBus().<JsonObject>consumer(Addresses.SECURITY_KEY_REVOKED, m -> onRevoked(m.body().getString("keyId")))
-        .completion()).mapEmpty();
+        .completion(), jwt == null ? Future.succeededFuture() : jwt.start()).mapEmpty();
   }
 
   /** This node's node-scoped address for revocations a revoking node waits for. */

@@ -76,6 +76,8 @@ class LoggingIT {
       assertTrue(access.getString("key_id").startsWith("key:"), access.encode());
       assertTrue(lines.stream().anyMatch(j -> "dev.facerec.access".equals(j.getString("logger_name")) && j.getInteger("status") == 401),
           "a refused request is logged too");
+      assertTrue(lines.stream().noneMatch(j -> dev.facerec.tracing.Tracing.class.getName().equals(j.getString("logger_name"))),
+          "without OTEL_EXPORTER_OTLP_ENDPOINT no tracing starts");
     } finally {
       TestNode.dropSchema(schema);
     }

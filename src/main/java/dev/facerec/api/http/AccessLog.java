@@ -10,7 +10,8 @@ import org.slf4j.MDC;
 
 /**
  * One INFO line per request on logger {@value #LOGGER} (ACCESS_LOG=false turns it off): method, route template,
- * status, duration, request id, key id and the W3C trace id of a {@code traceparent} header. Never a raw path
+ * status, duration, request id, key id and the trace id: the request's span's when tracing is on (that of an
+ * incoming W3C {@code traceparent}, or a new one), else the {@code traceparent} header's. Never a raw path
  * with ids, a name, or image data. The ids also go to the MDC around the request's log lines, so JSON logs carry
  * {@code request_id}, {@code trace_id} and {@code key_id} as fields.
  */
@@ -23,7 +24,10 @@ public final class AccessLog {
 
   private AccessLog() {}
 
-  /** The trace id of the request's {@code traceparent} header, or null when absent or malformed. */
+  /**
+   * The trace id put by {@link ApiRouter} from the request's span (tracing on), else that of the request's
+   * {@code traceparent} header, or null when absent or malformed.
+   */
   static String traceId(RoutingContext ctx) {
     String cached = ctx.get(TRACE_ID);
     if (cached != null) {

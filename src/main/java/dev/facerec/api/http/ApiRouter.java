@@ -48,7 +48,7 @@ public final class ApiRouter {
 
     // HEAD wherever GET: routed as GET; the server sends the headers without the body.
     router.route().method(HttpMethod.HEAD).handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
-    router.route().handler(measure(api.metrics()));
+    router.route().handler(measure(api.metrics(), api.config().tracing().enabled()));
     dev.facerec.api.compreface.CompreFaceRoutes.errorStyle(router);
     router.route().handler(ctx -> {
       ctx.put(Errors.METRICS, api.metrics());
@@ -192,11 +192,27 @@ public final class ApiRouter {
     return origin.substring(scheme + 3).equalsIgnoreCase(host);
   }
 
-  /** Per-route latency (the route template, never the raw path) and, through {@link Errors}, errors by code. */
-  static Handler<RoutingContext> measure(dev.facerec.metrics.RecognitionMetrics metrics) {
+  /**
+   * Per-route latency (the route template, never the raw path) and, through {@link Errors}, errors by code. With
+   * tracing, the request's span (made by Vert.x, a child of an incoming {@code traceparent}) is named after the route
+   * template and lends its trace id to the access log.
+   */
+  static Handler<RoutingContext> measure(dev.facerec.metrics.RecognitionMetrics metrics, boolean tracing) {
     return ctx -> {
       long t0 = System.nanoTime();
       ctx.put(Errors.METRICS, metrics);
+      if (tracing) {
+        io.opentelemetry.api.trace.Span span = io.opentelemetry.api.trace.Span.current();
+        if (span.getSpanContext().isValid()) {
+          ctx.put(AccessLog.TRACE_ID, span.getSpanContext().getTraceId());
+          ctx.addHeadersEndHandler(v -> {
+            io.vertx.ext.web.Route route = ctx.currentRoute();
+            String template = route == null || route.getPath() == null ? "unmatched" : route.getPath();
+            span.updateName(ctx.request().method().name() + " " + template);
+            span.setAttribute("http.route", template);
+          });
+        }
+      }
       ctx.addEndHandler(v -> {
         io.vertx.ext.web.Route route = ctx.currentRoute();
         String template = route == null || route.getPath() == null ? "unmatched" : route.getPath();
