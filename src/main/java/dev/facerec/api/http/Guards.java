@@ -129,6 +129,15 @@ public final class Guards {
       }
       Errors.send(ctx, Failure.REQUEST_TIMEOUT, "the request was not answered within " + requestTimeoutMs + " ms; retry later");
     });
+    // Answered before its body was read (refused early, or too large): the rest is dropped as it arrives and,
+    // past a bound, the connection closed; "Connection: close" keeps the client from sending its next request on it.
+    ctx.addHeadersEndHandler(v -> {
+      HttpServerRequest req = ctx.request();
+      if (!req.isEnded() && hasBody(req) && req.version() != io.vertx.core.http.HttpVersion.HTTP_2
+          && !Boolean.TRUE.equals(ctx.get(UPGRADED))) {
+        ctx.response().putHeader("Connection", "close");
+      }
+    });
     ctx.addEndHandler(v -> {
       ctx.vertx().cancelTimer(timer);
       dev.facerec.bus.Deadlines.end(id, deadline);
@@ -142,11 +151,14 @@ public final class Guards {
    * it, and once the paused bytes pass the read buffer the connection stops reading and that next request never
    * ends. The rest is read and dropped, up to {@code MAX_BODY_BYTES}; beyond, the connection is closed.
    */
+  private static boolean hasBody(HttpServerRequest req) {
+    String length = req.getHeader("Content-Length");
+    return length != null ? !length.trim().equals("0") : req.getHeader("Transfer-Encoding") != null;
+  }
+
   private void discardUnreadBody(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
-    String length = req.getHeader("Content-Length");
-    boolean body = length != null ? !length.trim().equals("0") : req.getHeader("Transfer-Encoding") != null;
-    if (!body || Boolean.TRUE.equals(ctx.get(UPGRADED)) || req.isEnded()) {
+    if (!hasBody(req) || Boolean.TRUE.equals(ctx.get(UPGRADED)) || req.isEnded()) {
       return; // nothing to read (a GET, a WebSocket upgrade refused by its guard), or all read
     }
     long[] dropped = {0};
