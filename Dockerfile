@@ -48,6 +48,9 @@ ENV DATA_DIR=/app/data MODELS_DIR=/app/models CONFIG_FILE=/app/conf/application.
 # heap (native memory, several hundred MB with faceplugin and INFERENCE_WORKERS=2), as do thread stacks and
 # metaspace. With a 3 GB limit this leaves about 1.5 GB for them.
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=256m -XX:+ExitOnOutOfMemoryError"
+# At most 2 glibc malloc arenas instead of 8 per core: the inference threads' native allocations (ONNX Runtime,
+# OpenCV) otherwise spread over many arenas that keep their freed blocks; measured in docs/resilience.md.
+ENV MALLOC_ARENA_MAX=2
 EXPOSE 8000
 # Readiness (503 while loading, catching up or draining), asked by the jar itself: the JRE image has no curl
 # to rely on, and the check speaks HTTPS when TLS_CERT_FILE is set.
