@@ -478,11 +478,15 @@ public final class EvaluateCommand {
             a.cohortTop());
         out.printf("  [%s] K=%d: %d strategies scored in %.1f s%n", v.label(), s.getKey(), ms.size(),
             (System.nanoTime() - t0) / 1e9);
-        if (uncut.containsKey(s.getKey())) { // today's rule with no stranger held back, to compare with earlier runs
-          IdentifyMetrics m = IdentifyMetrics.of(uncut.get(s.getKey()), emb, manifestThreshold);
-          rows.add(new StrategyRow(v.label(), s.getKey(), new Strategy(Rule.BEST, Kind.NONE), m, false));
-          measured.add(m.toJson(v).put("enrollPerSubject", s.getKey()).put("template", Rule.BEST.id())
-              .put("norm", Kind.NONE.id()).put("cohortSplitOff", false));
+        if (uncut.containsKey(s.getKey())) {
+          // The templates need no cohort: also measured with every stranger probing, as earlier runs were.
+          List<Strategy> raw = a.templates().stream().map(r -> new Strategy(r, Kind.NONE)).toList();
+          for (Map.Entry<Strategy, IdentifyMetrics> e : IdentifyMetrics.of(uncut.get(s.getKey()), emb,
+              manifestThreshold, raw, a.cohortTop()).entrySet()) {
+            rows.add(new StrategyRow(v.label(), s.getKey(), e.getKey(), e.getValue(), false));
+            measured.add(e.getValue().toJson(v).put("enrollPerSubject", s.getKey())
+                .put("template", e.getKey().template().id()).put("norm", Kind.NONE.id()).put("cohortSplitOff", false));
+          }
         }
         for (Map.Entry<Strategy, IdentifyMetrics> e : ms.entrySet()) {
           IdentifyMetrics m = e.getValue();
