@@ -435,8 +435,8 @@ public final class EvaluateCommand {
         uncut.put(k, IdentifySplit.of(a.gallery(), a.probes(), k, 0, a.cohortSeed()));
         splitsJson.add(uncut.get(k).toJson(k));
       }
-      out.printf("evaluate identify, K=%d: %d enrolled identities (%d images), %d mated probes, %d non-mated probes"
-          + " (%d identities)%s%n", k, split.enrolledIdentities(), split.gallery().size(), split.matedCount(),
+      out.printf("evaluate identify%s: %d enrolled identities (%d images), %d mated probes, %d non-mated probes"
+          + " (%d identities)%s%n", a.enrollPerSubject().size() > 1 ? ", K=" + k : "", split.enrolledIdentities(), split.gallery().size(), split.matedCount(),
           split.nonMatedCount(), split.strangerIdentities(),
           split.cohort().isEmpty() ? "" : ", cohort of " + split.cohort().size() + " stranger identities (one image each)");
       splitsJson.add(split.toJson(k));
@@ -662,12 +662,6 @@ public final class EvaluateCommand {
   /** Open-set results of one variant under one strategy. */
   record IdentifyMetrics(OpenSet openSet, int galleryFailures, int probeFailures, int unenrolled, double manifestThreshold,
       double seconds, int cohortUsed) {
-    /** Today's rule: the best face, raw cosine. */
-    static IdentifyMetrics of(IdentifySplit split, Embeddings.Result emb, double manifestThreshold) {
-      Strategy plain = new Strategy(Rule.BEST, Kind.NONE);
-      return of(split, emb, manifestThreshold, List.of(plain), 10).get(plain);
-    }
-
     /** Every strategy on the same embeddings; each probe is scored once. */
     static Map<Strategy, IdentifyMetrics> of(IdentifySplit split, Embeddings.Result emb, double manifestThreshold,
         List<Strategy> strategies, int cohortTop) {
