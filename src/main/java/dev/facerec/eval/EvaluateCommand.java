@@ -500,7 +500,7 @@ public final class EvaluateCommand {
           }
         }
       }
-      if (strategies.size() > 1 || splits.size() > 1) {
+      if (measured.size() > 1) {
         result.put("strategies", measured);
       }
       results.add(result);
