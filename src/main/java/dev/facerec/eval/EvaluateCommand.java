@@ -1,5 +1,7 @@
 package dev.facerec.eval;
 
+import dev.facerec.eval.CohortNorm.Kind;
+import dev.facerec.eval.SubjectTemplate.Rule;
 import dev.facerec.model.ModelException;
 import dev.facerec.model.ModelManifest;
 import dev.facerec.pipeline.FacePipeline;
@@ -34,10 +36,21 @@ public final class EvaluateCommand {
         evaluate verify --pairs CSV --images DIR --profile P [--profile P2 ...] [options]
             labeled pairs (file_a,file_b,same,fold,origin; paths relative to --images): 10-fold accuracy,
             ROC AUC, EER, TAR at FAR 1e-2/1e-3/1e-4, best-F1 threshold, threshold for --target-fmr
-        evaluate identify --gallery DIR --probes DIR --profile P [...] [--enroll-per-subject K] [options]
+        evaluate identify --gallery DIR --probes DIR --profile P [...] [--enroll-per-subject K[,K2]] [options]
             open-set identification over identity folders (DIR/<identity>/<image>): rank-1, FNIR at FPIR
             1e-2 and 1e-3. When gallery and probes are the same folder, identities with more than K images
             enroll their first K (by file name) and probe with the rest; the others are never-enrolled strangers.
+            Several K are measured on the same embeddings, as are several templates and norms:
+              --templates best,top2,centroid  how a subject's faces become one score: the best face (default),
+                                              the mean of the two best, the cosine to their normalised mean
+              --norm none,cohort-probe,...    score normalization against a cohort of strangers split off the
+                                              probes (never enrolled, never probing): none (default),
+                                              cohort-probe (T-norm), cohort-subject (Z-norm), cohort-sym (S-norm),
+                                              cohort-top (minus the probe's top-k cohort mean)
+              --cohort-size N                 cohort identities, one image each, drawn from the strangers with a
+                                              fixed seed (default 300; only when a cohort norm is asked for)
+              --cohort-seed S                 seed of that draw (default 12)
+              --cohort-top K                  k of cohort-top (default 10)
         evaluate impostors --images DIR --profile P [...] [--tail-fraction F] [options]
             every pair of images of different identities (DIR/<identity>/<image>): fits the impostor tail
             that sizes the 1:N threshold (the manifest's calibration.impostorTail) and checks it against counts
@@ -59,8 +72,15 @@ public final class EvaluateCommand {
   private EvaluateCommand() {}
 
   /** Parsed command line. */
-  record Args(String mode, Path pairs, Path images, Path gallery, Path probes, int enrollPerSubject, List<String> profiles,
-      Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out, double tailFraction) {}
+  record Args(String mode, Path pairs, Path images, Path gallery, Path probes, List<Integer> enrollPerSubject,
+      List<String> profiles, Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out,
+      double tailFraction, List<Rule> templates, List<Kind> norms, int cohortSize, long cohortSeed, int cohortTop) {
+
+    /** Whether a cohort must be split off the strangers. */
+    boolean needsCohort() {
+      return norms.stream().anyMatch(Kind::needsCohort);
+    }
+  }
 
   public static int run(String[] argv, PrintStream out, PrintStream err) {
     Args a;
@@ -126,7 +146,8 @@ public final class EvaluateCommand {
           return null;
         }
         case "--profile", "--pairs", "--images", "--gallery", "--probes", "--enroll-per-subject", "--models-dir",
-            "--target-fmr", "--threads", "--out", "--tail-fraction" -> {
+            "--target-fmr", "--threads", "--out", "--tail-fraction", "--templates", "--norm", "--cohort-size",
+            "--cohort-seed", "--cohort-top" -> {
           if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
             throw new IllegalArgumentException(k + " needs a value");
           }
@@ -162,14 +183,34 @@ public final class EvaluateCommand {
       throw new IllegalArgumentException("--tail-fraction must be between 0 and 0.1");
     }
     int threads = (int) number(single, "--threads", 1);
-    int k = (int) number(single, "--enroll-per-subject", 1);
-    if (threads < 1 || k < 1) {
+    List<Integer> ks = new ArrayList<>();
+    for (String k : list(single, "--enroll-per-subject", "1")) {
+      ks.add((int) number(Map.of("--enroll-per-subject", k), "--enroll-per-subject", 1));
+    }
+    if (threads < 1 || ks.stream().anyMatch(k -> k < 1)) {
       throw new IllegalArgumentException("--threads and --enroll-per-subject must be at least 1");
     }
+    List<Rule> templates = list(single, "--templates", "best").stream().map(Rule::parse).distinct().toList();
+    List<Kind> norms = list(single, "--norm", "none").stream().map(Kind::parse).distinct().toList();
+    int cohortSize = (int) number(single, "--cohort-size", 300);
+    int cohortTop = (int) number(single, "--cohort-top", 10);
+    if (cohortSize < 1 || cohortTop < 1) {
+      throw new IllegalArgumentException("--cohort-size and --cohort-top must be at least 1");
+    }
     return new Args(mode, path(single, "--pairs"), path(single, "--images"), path(single, "--gallery"),
-        path(single, "--probes"), k, List.copyOf(new LinkedHashSet<>(profiles)),
+        path(single, "--probes"), List.copyOf(new LinkedHashSet<>(ks)), List.copyOf(new LinkedHashSet<>(profiles)),
         Path.of(single.getOrDefault("--models-dir", "models")), flip, refine, fmr, threads,
-        Path.of(single.getOrDefault("--out", "eval-out")), tail);
+        Path.of(single.getOrDefault("--out", "eval-out")), tail, templates, norms, cohortSize,
+        (long) number(single, "--cohort-seed", 12), cohortTop);
+  }
+
+  private static List<String> list(Map<String, String> m, String k, String def) {
+    List<String> items = List.of(m.getOrDefault(k, def).split(",")).stream().map(String::trim)
+        .filter(x -> !x.isEmpty()).toList();
+    if (items.isEmpty()) {
+      throw new IllegalArgumentException(k + " needs a value");
+    }
+    return items;
   }
 
   private static Path path(Map<String, String> m, String k) {
@@ -381,82 +422,191 @@ public final class EvaluateCommand {
 
   private static int identify(Args a, ModelManifest manifest, List<Variant> variants, PrintStream out, PrintStream err)
       throws IOException {
-    IdentifySplit split = IdentifySplit.of(a.gallery(), a.probes(), a.enrollPerSubject());
-    out.printf("evaluate identify: %d enrolled identities (%d images), %d mated probes, %d non-mated probes (%d identities)%n",
-        split.enrolledIdentities(), split.gallery().size(), split.matedCount(), split.nonMatedCount(),
-        split.strangerIdentities());
+    int cohortSize = a.needsCohort() ? a.cohortSize() : 0;
+    Map<Integer, IdentifySplit> splits = new LinkedHashMap<>();
+    Map<Integer, IdentifySplit> uncut = new LinkedHashMap<>(); // with a cohort: the same K, every stranger probing
+    JsonArray splitsJson = new JsonArray();
+    LinkedHashSet<Path> allFiles = new LinkedHashSet<>();
+    for (int k : a.enrollPerSubject()) {
+      IdentifySplit split = IdentifySplit.of(a.gallery(), a.probes(), k, cohortSize, a.cohortSeed());
+      splits.put(k, split);
+      allFiles.addAll(split.allFiles());
+      if (cohortSize > 0) {
+        uncut.put(k, IdentifySplit.of(a.gallery(), a.probes(), k, 0, a.cohortSeed()));
+        splitsJson.add(uncut.get(k).toJson(k));
+      }
+      out.printf("evaluate identify%s: %d enrolled identities (%d images), %d mated probes, %d non-mated probes"
+          + " (%d identities)%s%n", a.enrollPerSubject().size() > 1 ? ", K=" + k : "", split.enrolledIdentities(), split.gallery().size(), split.matedCount(),
+          split.nonMatedCount(), split.strangerIdentities(),
+          split.cohort().isEmpty() ? "" : ", cohort of " + split.cohort().size() + " stranger identities (one image each)");
+      splitsJson.add(split.toJson(k));
+    }
+    IdentifySplit first = splits.values().iterator().next();
     JsonObject report = header(a, "identify");
     report.put("data", new JsonObject().put("gallery", a.gallery().toString()).put("probes", a.probes().toString())
-        .put("enrollPerSubject", a.enrollPerSubject()).put("enrolledIdentities", split.enrolledIdentities())
-        .put("galleryImages", split.gallery().size()).put("matedProbes", split.matedCount())
-        .put("nonMatedProbes", split.nonMatedCount()).put("strangerIdentities", split.strangerIdentities()));
+        .put("enrollPerSubject", a.enrollPerSubject().get(0)).put("enrolledIdentities", first.enrolledIdentities())
+        .put("galleryImages", first.gallery().size()).put("matedProbes", first.matedCount())
+        .put("nonMatedProbes", first.nonMatedCount()).put("strangerIdentities", first.strangerIdentities())
+        .put("splits", splitsJson));
+    report.put("strategies", new JsonObject()
+        .put("templates", new JsonArray(a.templates().stream().map(Rule::id).toList()))
+        .put("norms", new JsonArray(a.norms().stream().map(Kind::id).toList()))
+        .put("cohortSize", cohortSize).put("cohortSeed", a.cohortSeed()).put("cohortTop", a.cohortTop())
+        .put("cohortRule", "cohort identities are drawn from the strangers (seeded shuffle of their sorted names) and"
+            + " removed from the non-mated probes; each gives its first image; thresholds come from the remaining"
+            + " non-mated probes, for every norm including none"));
     JsonArray results = new JsonArray();
     Map<String, IdentifyMetrics> table = new LinkedHashMap<>();
     Map<String, List<Roc.Point>> curves = new LinkedHashMap<>();
+    List<StrategyRow> rows = new ArrayList<>();
+    List<Strategy> strategies = new ArrayList<>();
+    for (Rule r : a.templates()) {
+      for (Kind n : a.norms()) {
+        strategies.add(new Strategy(r, n));
+      }
+    }
     for (Variant v : variants) {
-      List<Path> files = split.allFiles();
+      List<Path> files = new ArrayList<>(allFiles);
       out.printf("%s: embedding %d images with %d thread(s)%n", v.label(), files.size(), a.threads());
       Embeddings.Result emb = Embeddings.compute(files, manifest, v, a.modelsDir(), a.threads(), out);
-      IdentifyMetrics m = IdentifyMetrics.of(split, emb, manifest.profile(v.profile()).threshold());
-      table.put(v.label(), m);
-      curves.put(v.label(), m.curve());
-      results.add(m.toJson(v).put("refineLandmarks", v.refines(manifest)));
+      double manifestThreshold = manifest.profile(v.profile()).threshold();
+      JsonObject result = null;
+      JsonArray measured = new JsonArray();
+      for (Map.Entry<Integer, IdentifySplit> s : splits.entrySet()) {
+        long t0 = System.nanoTime();
+        Map<Strategy, IdentifyMetrics> ms = IdentifyMetrics.of(s.getValue(), emb, manifestThreshold, strategies,
+            a.cohortTop());
+        out.printf("  [%s] K=%d: %d strategies scored in %.1f s%n", v.label(), s.getKey(), ms.size(),
+            (System.nanoTime() - t0) / 1e9);
+        if (uncut.containsKey(s.getKey())) {
+          // The templates need no cohort: also measured with every stranger probing, as earlier runs were.
+          List<Strategy> raw = a.templates().stream().map(r -> new Strategy(r, Kind.NONE)).toList();
+          for (Map.Entry<Strategy, IdentifyMetrics> e : IdentifyMetrics.of(uncut.get(s.getKey()), emb,
+              manifestThreshold, raw, a.cohortTop()).entrySet()) {
+            rows.add(new StrategyRow(v.label(), s.getKey(), e.getKey(), e.getValue(), false));
+            measured.add(e.getValue().toJson(v).put("enrollPerSubject", s.getKey())
+                .put("template", e.getKey().template().id()).put("norm", Kind.NONE.id()).put("cohortSplitOff", false));
+          }
+        }
+        for (Map.Entry<Strategy, IdentifyMetrics> e : ms.entrySet()) {
+          IdentifyMetrics m = e.getValue();
+          rows.add(new StrategyRow(v.label(), s.getKey(), e.getKey(), m, cohortSize > 0));
+          measured.add(m.toJson(v).put("enrollPerSubject", s.getKey()).put("template", e.getKey().template().id())
+              .put("norm", e.getKey().norm().id()).put("cohortSplitOff", cohortSize > 0));
+          if (result == null) {
+            table.put(v.label(), m);
+            curves.put(v.label(), m.curve());
+            result = m.toJson(v).put("refineLandmarks", v.refines(manifest));
+          }
+        }
+      }
+      if (measured.size() > 1) {
+        result.put("strategies", measured);
+      }
+      results.add(result);
       if (!emb.failures().isEmpty()) {
         err.printf("%s: no face in %d image(s), e.g. %s%n", v.label(), emb.failures().size(),
             emb.failures().entrySet().iterator().next());
       }
     }
     report.put("results", results);
+    Strategy firstStrategy = strategies.get(0);
     String stem = "identify-" + stem(variants);
     Path json = a.out().resolve(stem + ".json");
     Path png = a.out().resolve(stem + "-det.png");
     Files.writeString(json, report.encodePrettily() + "\n", StandardCharsets.UTF_8);
-    RocPlot.write(png, "Open-set identification (" + split.matedCount() + " mated, " + split.nonMatedCount()
-        + " non-mated probes)", "FPIR (log scale)", "1 - FNIR (rank-1 hit at threshold)", curves);
+    RocPlot.write(png, "Open-set identification (" + first.matedCount() + " mated, " + first.nonMatedCount()
+        + " non-mated probes" + (rows.size() > variants.size() ? "; K=" + a.enrollPerSubject().get(0) + ", "
+        + firstStrategy.label() : "") + ")", "FPIR (log scale)", "1 - FNIR (rank-1 hit at threshold)", curves);
     out.println();
+    if (rows.size() > variants.size()) {
+      out.printf("K=%d, %s:%n", a.enrollPerSubject().get(0), firstStrategy.label());
+    }
     out.print(identifyTable(table));
+    if (rows.size() > variants.size()) {
+      out.println();
+      out.print(strategyTable(rows));
+    }
     out.println();
     out.println("JSON: " + json);
     out.println("Plot: " + png);
     return 0;
   }
 
-  /** Who is enrolled with which images, and which images probe. */
+  /** How subjects are scored: a template rule and a normalization. */
+  record Strategy(Rule template, Kind norm) {
+    String label() {
+      return template.id() + " / " + norm.id();
+    }
+  }
+
+  /** One measured (variant, K, strategy). */
+  record StrategyRow(String variant, int k, Strategy strategy, IdentifyMetrics metrics, boolean cohortSplitOff) {}
+
+  /**
+   * Who is enrolled with which images, which images probe, and which stranger images form the impostor cohort
+   * (identities neither enrolled nor probing).
+   */
   record IdentifySplit(Map<Path, String> gallery, Map<Path, String> mated, Map<Path, String> nonMated,
-      int strangerIdentities) {
-    static IdentifySplit of(Path galleryDir, Path probesDir, int k) throws IOException {
-      Map<String, List<Path>> g = identities(galleryDir);
+      int strangerIdentities, Map<Path, String> cohort) {
+    static IdentifySplit of(Path galleryDir, Path probesDir, int k, int cohortSize, long seed) throws IOException {
+      boolean sameDir = galleryDir.toAbsolutePath().normalize().equals(probesDir.toAbsolutePath().normalize());
+      return of(identities(galleryDir), sameDir ? null : identities(probesDir), k, cohortSize, seed);
+    }
+
+    /**
+     * @param g gallery identities and their images, sorted
+     * @param probeIds probe identities, or null when gallery and probes are the same folder
+     * @param cohortSize stranger identities split off into the cohort (0: none)
+     */
+    static IdentifySplit of(Map<String, List<Path>> g, Map<String, List<Path>> probeIds, int k, int cohortSize,
+        long seed) {
       Map<Path, String> gallery = new LinkedHashMap<>();
       Map<Path, String> mated = new LinkedHashMap<>();
-      Map<Path, String> nonMated = new LinkedHashMap<>();
-      boolean sameDir = galleryDir.toAbsolutePath().normalize().equals(probesDir.toAbsolutePath().normalize());
-      int strangers = 0;
-      if (sameDir) {
+      Map<String, List<Path>> strangers = new LinkedHashMap<>();
+      if (probeIds == null) {
         for (Map.Entry<String, List<Path>> e : g.entrySet()) {
           List<Path> imgs = e.getValue();
           if (imgs.size() > k) {
             imgs.subList(0, k).forEach(p -> gallery.put(p, e.getKey()));
             imgs.subList(k, imgs.size()).forEach(p -> mated.put(p, e.getKey()));
           } else {
-            strangers++;
-            imgs.forEach(p -> nonMated.put(p, e.getKey()));
+            strangers.put(e.getKey(), imgs);
           }
         }
       } else {
         for (Map.Entry<String, List<Path>> e : g.entrySet()) {
           e.getValue().subList(0, Math.min(k, e.getValue().size())).forEach(p -> gallery.put(p, e.getKey()));
         }
-        for (Map.Entry<String, List<Path>> e : identities(probesDir).entrySet()) {
-          boolean enrolled = g.containsKey(e.getKey());
-          strangers += enrolled ? 0 : 1;
-          e.getValue().forEach(p -> (enrolled ? mated : nonMated).put(p, e.getKey()));
+        for (Map.Entry<String, List<Path>> e : probeIds.entrySet()) {
+          if (g.containsKey(e.getKey())) {
+            e.getValue().forEach(p -> mated.put(p, e.getKey()));
+          } else {
+            strangers.put(e.getKey(), e.getValue());
+          }
+        }
+      }
+      if (cohortSize >= strangers.size() && cohortSize > 0) {
+        throw new IllegalArgumentException("a cohort of " + cohortSize + " identities leaves no stranger to probe ("
+            + strangers.size() + " strangers)");
+      }
+      List<String> names = new ArrayList<>(new java.util.TreeSet<>(strangers.keySet()));
+      java.util.Collections.shuffle(names, new java.util.Random(seed));
+      java.util.Set<String> cohortIds = new java.util.HashSet<>(names.subList(0, cohortSize));
+      Map<Path, String> nonMated = new LinkedHashMap<>();
+      Map<Path, String> cohort = new LinkedHashMap<>();
+      for (Map.Entry<String, List<Path>> e : strangers.entrySet()) {
+        if (cohortIds.contains(e.getKey())) {
+          cohort.put(e.getValue().get(0), e.getKey());
+        } else {
+          e.getValue().forEach(p -> nonMated.put(p, e.getKey()));
         }
       }
       if (gallery.isEmpty() || mated.isEmpty() || nonMated.isEmpty()) {
         throw new IllegalArgumentException("identify needs enrolled identities, mated and non-mated probes; got "
             + gallery.size() + " gallery images, " + mated.size() + " mated and " + nonMated.size() + " non-mated probes");
       }
-      return new IdentifySplit(gallery, mated, nonMated, strangers);
+      return new IdentifySplit(gallery, mated, nonMated, strangers.size() - cohortIds.size(), cohort);
     }
 
     int enrolledIdentities() {
@@ -475,7 +625,14 @@ public final class EvaluateCommand {
       LinkedHashSet<Path> all = new LinkedHashSet<>(gallery.keySet());
       all.addAll(mated.keySet());
       all.addAll(nonMated.keySet());
+      all.addAll(cohort.keySet());
       return new ArrayList<>(all);
+    }
+
+    JsonObject toJson(int k) {
+      return new JsonObject().put("enrollPerSubject", k).put("enrolledIdentities", enrolledIdentities())
+          .put("galleryImages", gallery.size()).put("matedProbes", matedCount()).put("nonMatedProbes", nonMatedCount())
+          .put("strangerIdentities", strangerIdentities).put("cohortIdentities", cohort.size());
     }
   }
 
@@ -502,50 +659,58 @@ public final class EvaluateCommand {
     return out;
   }
 
-  /** Open-set results of one variant. */
+  /** Open-set results of one variant under one strategy. */
   record IdentifyMetrics(OpenSet openSet, int galleryFailures, int probeFailures, int unenrolled, double manifestThreshold,
-      double seconds) {
-    static IdentifyMetrics of(IdentifySplit split, Embeddings.Result emb, double manifestThreshold) {
-      List<String> ids = new ArrayList<>();
-      List<float[]> vecs = new ArrayList<>();
+      double seconds, int cohortUsed) {
+    /** Every strategy on the same embeddings; each probe is scored once. */
+    static Map<Strategy, IdentifyMetrics> of(IdentifySplit split, Embeddings.Result emb, double manifestThreshold,
+        List<Strategy> strategies, int cohortTop) {
+      Map<String, List<float[]>> faces = new LinkedHashMap<>();
       int galleryFailures = 0;
       for (Map.Entry<Path, String> e : split.gallery().entrySet()) {
         float[] v = emb.get(e.getKey());
         if (v == null) {
           galleryFailures++;
         } else {
-          ids.add(e.getValue());
-          vecs.add(v);
+          faces.computeIfAbsent(e.getValue(), x -> new ArrayList<>()).add(v);
         }
       }
-      java.util.Set<String> enrolled = new java.util.HashSet<>(ids);
-      List<OpenSet.Probe> probes = new ArrayList<>();
+      Map<String, SubjectTemplate> subjects = new LinkedHashMap<>();
+      faces.forEach((id, f) -> subjects.put(id, new SubjectTemplate(f)));
+      List<float[]> cohort = new ArrayList<>();
+      if (strategies.stream().anyMatch(s -> s.norm().needsCohort())) {
+        split.cohort().keySet().stream().map(emb::get).filter(java.util.Objects::nonNull).forEach(cohort::add);
+        if (cohort.isEmpty()) {
+          throw new IllegalArgumentException("cohort normalization needs a cohort with faces");
+        }
+      }
+      TemplateSearch search = new TemplateSearch(subjects, cohort, cohortTop);
+      Map<Strategy, List<OpenSet.Probe>> probes = new LinkedHashMap<>();
+      strategies.forEach(s -> probes.put(s, new ArrayList<>()));
       int probeFailures = 0;
       int unenrolled = 0;
       for (boolean isMated : new boolean[] {true, false}) {
         for (Map.Entry<Path, String> e : (isMated ? split.mated() : split.nonMated()).entrySet()) {
-          boolean mated = isMated && enrolled.contains(e.getValue());
+          boolean mated = isMated && subjects.containsKey(e.getValue());
           unenrolled += isMated && !mated ? 1 : 0; // all its gallery images failed: it is a stranger now
           float[] q = emb.get(e.getKey());
           if (q == null) {
             probeFailures++;
-            probes.add(new OpenSet.Probe(mated, false, Double.NEGATIVE_INFINITY));
+            probes.values().forEach(l -> l.add(new OpenSet.Probe(mated, false, Double.NEGATIVE_INFINITY)));
             continue;
           }
-          double best = Double.NEGATIVE_INFINITY;
-          String bestId = null;
-          for (int i = 0; i < vecs.size(); i++) {
-            double s = FacePipeline.cosine(q, vecs.get(i));
-            if (s > best) {
-              best = s;
-              bestId = ids.get(i);
-            }
+          TemplateSearch.Scores scores = search.score(q);
+          for (Strategy s : strategies) {
+            probes.get(s).add(scores.outcome(s.template(), s.norm(), e.getValue(), mated));
           }
-          probes.add(new OpenSet.Probe(mated, mated && e.getValue().equals(bestId), best));
         }
       }
-      return new IdentifyMetrics(new OpenSet(probes), galleryFailures, probeFailures, unenrolled, manifestThreshold,
-          emb.seconds());
+      Map<Strategy, IdentifyMetrics> out = new LinkedHashMap<>();
+      for (Strategy s : strategies) {
+        out.put(s, new IdentifyMetrics(new OpenSet(probes.get(s)), galleryFailures, probeFailures, unenrolled,
+            manifestThreshold, emb.seconds(), s.norm().needsCohort() ? cohort.size() : 0));
+      }
+      return out;
     }
 
     List<Roc.Point> curve() {
@@ -567,6 +732,9 @@ public final class EvaluateCommand {
           .put("matedProbes", openSet.matedCount()).put("nonMatedProbes", openSet.nonMatedCount())
           .put("embedSeconds", round(seconds, 1))
           .put("rank1", round(openSet.rank1(), 6));
+      if (cohortUsed > 0) {
+        o.put("cohortFaces", cohortUsed);
+      }
       JsonArray at = new JsonArray();
       for (double f : FPIRS) {
         JsonObject x = new JsonObject().put("fpir", f);
@@ -595,14 +763,7 @@ public final class EvaluateCommand {
         l -> table.get(l).openSet().matedCount() + " / " + table.get(l).openSet().nonMatedCount()));
     rows.add(row("rank-1 accuracy (mated)", labels, l -> String.format(Locale.ROOT, "%.2f %%", 100 * table.get(l).openSet().rank1())));
     for (double f : FPIRS) {
-      rows.add(row("FNIR @ FPIR " + sci(f) + " (threshold)", labels, l -> {
-        OpenSet o = table.get(l).openSet();
-        if (!o.enoughNonMatedFor(f)) {
-          return "not enough non-mated probes";
-        }
-        double t = o.thresholdAtFpir(f);
-        return String.format(Locale.ROOT, "%.2f %% (%s)", 100 * o.fnir(t), f4(t));
-      }));
+      rows.add(row("FNIR @ FPIR " + sci(f) + " (threshold)", labels, l -> fnirCell(table.get(l).openSet(), f)));
     }
     rows.add(row("at manifest threshold: FPIR / FNIR", labels, l -> {
       IdentifyMetrics m = table.get(l);
@@ -613,6 +774,34 @@ public final class EvaluateCommand {
     return render(rows);
   }
 
+  /** One line per (profile, K, template, norm). */
+  static String strategyTable(List<StrategyRow> measured) {
+    List<String[]> rows = new ArrayList<>();
+    List<String> head = new ArrayList<>(List.of("profile", "K", "template", "norm", "mated / non-mated", "rank-1"));
+    for (double f : FPIRS) {
+      head.add("FNIR @ FPIR " + sci(f) + " (thr.)");
+    }
+    rows.add(head.toArray(String[]::new));
+    for (StrategyRow r : measured) {
+      OpenSet o = r.metrics().openSet();
+      List<String> cells = new ArrayList<>(List.of(r.variant(), String.valueOf(r.k()), r.strategy().template().id(),
+          r.strategy().norm().id() + (r.cohortSplitOff() ? "" : " (no cohort)"), o.matedCount() + " / " + o.nonMatedCount(),
+          String.format(Locale.ROOT, "%.2f %%", 100 * o.rank1())));
+      for (double f : FPIRS) {
+        cells.add(fnirCell(o, f));
+      }
+      rows.add(cells.toArray(String[]::new));
+    }
+    return render(rows);
+  }
+
+  private static String fnirCell(OpenSet o, double fpir) {
+    if (!o.enoughNonMatedFor(fpir)) {
+      return "not enough non-mated probes";
+    }
+    double t = o.thresholdAtFpir(fpir);
+    return String.format(Locale.ROOT, "%.2f %% (%s)", 100 * o.fnir(t), f4(t));
+  }
   // ---------------------------------------------------------------- shared
 
   private static JsonObject header(Args a, String mode) {
@@ -623,8 +812,9 @@ public final class EvaluateCommand {
             ? "k-fold over the folds present (pairs without a fold spread round-robin over them); threshold maximising"
                 + " accuracy on the other folds, applied to the held-out fold; mean and population std of fold accuracies."
                 + " Decision: match when cosine >= threshold. A pair with an image without a face scores -1."
-            : "open set: best cosine over all enrolled faces; FPIR = non-mated probes with best >= t; FNIR = mated"
-                + " probes whose rank-1 subject is wrong or below t.");
+            : "open set: best cosine over all enrolled faces (template best, norm none; other strategies score each"
+                + " subject by their template rule and normalized score); FPIR = non-mated probes with best >= t;"
+                + " FNIR = mated probes whose rank-1 subject is wrong or below t.");
   }
 
   private static String stem(List<Variant> variants) {

@@ -31,6 +31,31 @@ class EvaluateArgsTest {
   }
 
   @Test
+  @DisplayName("identify takes lists of K, templates and norms; unknown names and a zero cohort exit 2")
+  void parsesStrategyLists() {
+    EvaluateCommand.Args a = EvaluateCommand.parse(new String[] {"identify", "--gallery", "g", "--probes", "g",
+        "--profile", "faceplugin", "--enroll-per-subject", "1,3", "--templates", "best,top2,centroid", "--norm",
+        "none,cohort-probe,cohort-subject", "--cohort-size", "50"});
+    assertEquals(java.util.List.of(1, 3), a.enrollPerSubject());
+    assertEquals(java.util.List.of(SubjectTemplate.Rule.BEST, SubjectTemplate.Rule.TOP2, SubjectTemplate.Rule.CENTROID),
+        a.templates());
+    assertEquals(java.util.List.of(CohortNorm.Kind.NONE, CohortNorm.Kind.PROBE, CohortNorm.Kind.SUBJECT), a.norms());
+    assertEquals(50, a.cohortSize());
+    assertTrue(a.needsCohort());
+    EvaluateCommand.Args plain = EvaluateCommand.parse(new String[] {"identify", "--gallery", "g", "--probes", "g",
+        "--profile", "faceplugin"});
+    assertEquals(java.util.List.of(1), plain.enrollPerSubject());
+    assertEquals(java.util.List.of(SubjectTemplate.Rule.BEST), plain.templates());
+    assertFalse(plain.needsCohort());
+    PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    for (String[] bad : new String[][] {{"--templates", "mean"}, {"--norm", "znorm"}, {"--cohort-size", "0"},
+        {"--enroll-per-subject", "1,0"}}) {
+      assertEquals(2, EvaluateCommand.run(new String[] {"identify", "--gallery", "g", "--probes", "g", "--profile",
+          "faceplugin", bad[0], bad[1]}, o, o), String.join(" ", bad));
+    }
+  }
+
+  @Test
   @DisplayName("P:flip:refine turns both switches on for that profile only")
   void parsesVariants() {
     PipelineOptions base = PipelineOptions.defaults();
