@@ -169,13 +169,15 @@ public final class Recognition {
       return unique
           .compose(v -> store.addFace(subject.id(), f.embedding(), result.modelId(), face, sha256(image)))
           .compose(w -> index.publish(IndexChange.adding(w.seq(), subject.collection(), w.shards(), w.value().id(), subject.id(), f.embedding()))
-              .map(v -> {
+              .compose(v -> {
                 JsonObject out = w.value().toJson().put("quality", f.quality().toJson());
                 if (result.detected() > 1) {
                   // The photo held bystanders; the face stored is the one whose box is in the answer.
                   out.put("facesInImage", result.detected());
                 }
-                return out;
+                // Committed already: a count that cannot be read now only leaves the advice out.
+                return store.getSubject(subject.id()).map(s -> out.mergeIn(EnrollmentAdvice.of(s.faceCount())))
+                    .otherwise(out);
               }));
     });
   }

@@ -86,4 +86,14 @@ class RulesTest {
     assertNull(alone.meanSimilarity());
     assertFalse(alone.outlier());
   }
+
+  @Test
+  @DisplayName("enrollment advice: another face is recommended until the subject has three")
+  void enrollmentAdvice() {
+    assertEquals(true, EnrollmentAdvice.of(1).getBoolean("moreFacesRecommended"));
+    assertEquals(true, EnrollmentAdvice.of(2).getBoolean("moreFacesRecommended"));
+    assertEquals(false, EnrollmentAdvice.of(3).getBoolean("moreFacesRecommended"));
+    assertEquals(false, EnrollmentAdvice.of(7).getBoolean("moreFacesRecommended"));
+    assertEquals(2, EnrollmentAdvice.of(2).getInteger("subjectFaceCount"));
+  }
 }
