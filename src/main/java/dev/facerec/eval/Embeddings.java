@@ -10,21 +10,38 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Embeds a list of image files once each through {@link FacePipeline} (the service's own code path,
  * {@link FaceSelection#CENTER}), with one pipeline per worker thread and progress lines.
  */
 public final class Embeddings {
-  /** Embeddings by file; a file whose face could not be found or decoded maps to its failure reason instead. */
-  public record Result(Map<Path, float[]> embeddings, Map<Path, String> failures, double seconds) {
+  /**
+   * Embeddings by file; a file whose face could not be found or decoded maps to its failure reason instead.
+   *
+   * @param seconds wall time of the run (all threads)
+   * @param stageSeconds time spent in each pipeline stage (decode, detect, landmarks, align, embed), summed over
+   *     threads: divided by the image count, the single-image cost of each stage
+   */
+  public record Result(Map<Path, float[]> embeddings, Map<Path, String> failures, double seconds,
+      Map<String, Double> stageSeconds) {
+    public Result(Map<Path, float[]> embeddings, Map<Path, String> failures, double seconds) {
+      this(embeddings, failures, seconds, Map.of());
+    }
+
     public float[] get(Path p) {
       return embeddings.get(p);
+    }
+
+    public int images() {
+      return embeddings.size() + failures.size();
     }
   }
 
@@ -37,6 +54,7 @@ public final class Embeddings {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
     AtomicReference<RuntimeException> error = new AtomicReference<>();
+    Map<String, LongAdder> stages = new ConcurrentHashMap<>();
     long t0 = System.nanoTime();
     int every = Math.max(50, Math.min(500, files.size() / 20));
     // Open the pipelines on the calling thread so a missing model fails fast with its own message.
@@ -44,7 +62,9 @@ public final class Embeddings {
     ModelManifest effective = variant.applyTo(manifest);
     try {
       for (int i = 0; i < Math.max(1, threads); i++) {
-        pipelines.add(FacePipeline.open(effective, variant.profile(), modelsDir, variant.options()));
+        FacePipeline p = FacePipeline.open(effective, variant.profile(), modelsDir, variant.options());
+        p.timing((stage, nanos) -> stages.computeIfAbsent(stage, k -> new LongAdder()).add(nanos));
+        pipelines.add(p);
       }
       List<Thread> workers = new ArrayList<>();
       for (FacePipeline pipeline : pipelines) {
@@ -85,7 +105,13 @@ public final class Embeddings {
     if (error.get() != null) {
       throw error.get();
     }
-    return new Result(out, failures, (System.nanoTime() - t0) / 1e9);
+    Map<String, Double> stageSeconds = new LinkedHashMap<>();
+    for (String stage : List.of("decode", "detect", "landmarks", "align", "embed")) {
+      if (stages.containsKey(stage)) {
+        stageSeconds.put(stage, stages.get(stage).sum() / 1e9);
+      }
+    }
+    return new Result(out, failures, (System.nanoTime() - t0) / 1e9, stageSeconds);
   }
 
   static String duration(double seconds) {

@@ -63,6 +63,11 @@ public final class EvaluateCommand {
         --target-fmr F               false-match rate the calibrated threshold is chosen for (default 1e-3)
         --tail-fraction F            impostors: share of impostor pairs in the fitted tail (default 1e-3)
         --threads N                  worker threads, one pipeline each (default 1)
+        --fuse                       verify, identify with exactly two profiles: also measure their fusion, one
+                                     vector per image (both L2-normalised, scaled by 1/sqrt(2), concatenated),
+                                     whose cosine is the mean of the two cosines; an image either profile
+                                     fails on fails. verify also fits a weight on the even folds and reports
+                                     every variant on the odd folds
         --out DIR                    where the JSON and PNG go (default eval-out)
       """;
 
@@ -74,7 +79,8 @@ public final class EvaluateCommand {
   /** Parsed command line. */
   record Args(String mode, Path pairs, Path images, Path gallery, Path probes, List<Integer> enrollPerSubject,
       List<String> profiles, Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out,
-      double tailFraction, List<Rule> templates, List<Kind> norms, int cohortSize, long cohortSeed, int cohortTop) {
+      double tailFraction, List<Rule> templates, List<Kind> norms, int cohortSize, long cohortSeed, int cohortTop,
+      boolean fuse) {
 
     /** Whether a cohort must be split off the strangers. */
     boolean needsCohort() {
@@ -137,11 +143,13 @@ public final class EvaluateCommand {
     List<String> profiles = new ArrayList<>();
     boolean flip = false;
     boolean refine = false;
+    boolean fuse = false;
     for (int i = 1; i < argv.length; i++) {
       String k = argv[i];
       switch (k) {
         case "--flip" -> flip = true;
         case "--refine-landmarks" -> refine = true;
+        case "--fuse" -> fuse = true;
         case "--help", "-h" -> {
           return null;
         }
@@ -163,6 +171,9 @@ public final class EvaluateCommand {
     }
     if (profiles.isEmpty()) {
       throw new IllegalArgumentException("give at least one --profile");
+    }
+    if (fuse && (mode.equals("impostors") || new LinkedHashSet<>(profiles).size() != 2)) {
+      throw new IllegalArgumentException("--fuse needs 'verify' or 'identify' and exactly two --profile");
     }
     List<String> need = switch (mode) {
       case "verify" -> List.of("--pairs", "--images");
@@ -201,7 +212,7 @@ public final class EvaluateCommand {
         path(single, "--probes"), List.copyOf(new LinkedHashSet<>(ks)), List.copyOf(new LinkedHashSet<>(profiles)),
         Path.of(single.getOrDefault("--models-dir", "models")), flip, refine, fmr, threads,
         Path.of(single.getOrDefault("--out", "eval-out")), tail, templates, norms, cohortSize,
-        (long) number(single, "--cohort-seed", 12), cohortTop);
+        (long) number(single, "--cohort-seed", 12), cohortTop, fuse);
   }
 
   private static List<String> list(Map<String, String> m, String k, String def) {
@@ -255,26 +266,47 @@ public final class EvaluateCommand {
     JsonArray results = new JsonArray();
     Map<String, VerifyMetrics> table = new LinkedHashMap<>();
     Map<String, List<Roc.Point>> curves = new LinkedHashMap<>();
+    Map<String, Embeddings.Result> embs = new LinkedHashMap<>();
     for (Variant v : variants) {
       out.printf("%s: embedding %d images with %d thread(s)%n", v.label(), files.size(), a.threads());
       Embeddings.Result emb = Embeddings.compute(files, manifest, v, a.modelsDir(), a.threads(), out);
+      embs.put(v.label(), emb);
       VerifyMetrics m = VerifyMetrics.of(pairs, emb, a.images(), a.targetFmr());
       table.put(v.label(), m);
       curves.put(v.label(), m.roc().curve(400));
-      results.add(m.toJson(v, manifest, emb));
+      results.add(m.toJson(v.label(), about(v, manifest), emb));
       if (!emb.failures().isEmpty()) {
         err.printf("%s: no face in %d image(s), e.g. %s%n", v.label(), emb.failures().size(),
             emb.failures().entrySet().iterator().next());
       }
     }
+    String fusedTable = null;
+    if (a.fuse()) {
+      Fusion mean = fusion(embs, 0.5);
+      Embeddings.Result fused = mean.fuse(embs.get(variants.get(0).label()), embs.get(variants.get(1).label()));
+      String label = mean.label(variants.get(0).label(), variants.get(1).label());
+      VerifyMetrics m = VerifyMetrics.of(pairs, fused, a.images(), a.targetFmr());
+      table.put(label, m);
+      curves.put(label, m.roc().curve(400));
+      results.add(m.toJson(label, fusionAbout(mean, variants, manifest), fused));
+      StringBuilder sb = new StringBuilder();
+      report.put("fusionWeight", weightedFusion(pairs, a, variants, embs, manifest, sb));
+      fusedTable = sb.toString();
+    }
     report.put("results", results);
-    String stem = "verify-" + stem(variants);
+    String stem = "verify-" + stem(variants) + (a.fuse() ? "_fusion" : "");
     Path json = a.out().resolve(stem + ".json");
     Path png = a.out().resolve(stem + "-roc.png");
     Files.writeString(json, report.encodePrettily() + "\n", StandardCharsets.UTF_8);
     RocPlot.write(png, "ROC on " + a.pairs().getFileName() + " (" + pairs.size() + " pairs)", curves);
     out.println();
     out.print(verifyTable(table, a.targetFmr()));
+    if (fusedTable != null) {
+      out.println();
+      out.print(fusedTable);
+    }
+    out.println();
+    out.print(costTable(embs));
     out.println();
     out.println("JSON: " + json);
     out.println("ROC:  " + png);
@@ -316,17 +348,14 @@ public final class EvaluateCommand {
       return roc.thresholdAtFar(far);
     }
 
-    JsonObject toJson(Variant v, ModelManifest manifest, Embeddings.Result emb) {
-      JsonObject o = new JsonObject()
-          .put("label", v.label())
-          .put("profile", v.profile())
-          .put("flip", v.options().flipAugment())
-          .put("refineLandmarks", v.refines(manifest))
-          .put("manifestThreshold", manifest.profile(v.profile()).threshold())
+    /** @param about what was measured: profile and switches, or the fusion's parts */
+    JsonObject toJson(String label, JsonObject about, Embeddings.Result emb) {
+      JsonObject o = new JsonObject().put("label", label).mergeIn(about)
           .put("images", images)
           .put("imagesWithoutFace", failedImages)
           .put("pairsFailed", failedPairs)
           .put("embedSeconds", round(seconds, 1))
+          .put("stageMsPerImage", stageMs(emb))
           .put("auc", round(roc.auc(), 6))
           .put("eer", round(roc.eer(), 6));
       if (kfold != null) {
@@ -465,38 +494,57 @@ public final class EvaluateCommand {
         strategies.add(new Strategy(r, n));
       }
     }
-    for (Variant v : variants) {
-      List<Path> files = new ArrayList<>(allFiles);
-      out.printf("%s: embedding %d images with %d thread(s)%n", v.label(), files.size(), a.threads());
-      Embeddings.Result emb = Embeddings.compute(files, manifest, v, a.modelsDir(), a.threads(), out);
-      double manifestThreshold = manifest.profile(v.profile()).threshold();
+    Map<String, Embeddings.Result> embs = new LinkedHashMap<>();
+    for (int vi = 0; vi < variants.size() + (a.fuse() ? 1 : 0); vi++) {
+      String label;
+      JsonObject about;
+      Embeddings.Result emb;
+      double manifestThreshold;
+      if (vi < variants.size()) {
+        Variant v = variants.get(vi);
+        List<Path> files = new ArrayList<>(allFiles);
+        label = v.label();
+        out.printf("%s: embedding %d images with %d thread(s)%n", label, files.size(), a.threads());
+        emb = Embeddings.compute(files, manifest, v, a.modelsDir(), a.threads(), out);
+        embs.put(label, emb);
+        about = about(v, manifest);
+        manifestThreshold = manifest.profile(v.profile()).threshold();
+      } else {
+        Fusion mean = fusion(embs, 0.5);
+        label = mean.label(variants.get(0).label(), variants.get(1).label());
+        emb = mean.fuse(embs.get(variants.get(0).label()), embs.get(variants.get(1).label()));
+        about = fusionAbout(mean, variants, manifest);
+        // No manifest threshold exists for a fusion; the mean of the two is where its scores' scale puts it.
+        manifestThreshold = (manifest.profile(variants.get(0).profile()).threshold()
+            + manifest.profile(variants.get(1).profile()).threshold()) / 2;
+      }
       JsonObject result = null;
       JsonArray measured = new JsonArray();
       for (Map.Entry<Integer, IdentifySplit> s : splits.entrySet()) {
         long t0 = System.nanoTime();
         Map<Strategy, IdentifyMetrics> ms = IdentifyMetrics.of(s.getValue(), emb, manifestThreshold, strategies,
             a.cohortTop());
-        out.printf("  [%s] K=%d: %d strategies scored in %.1f s%n", v.label(), s.getKey(), ms.size(),
+        out.printf("  [%s] K=%d: %d strategies scored in %.1f s%n", label, s.getKey(), ms.size(),
             (System.nanoTime() - t0) / 1e9);
         if (uncut.containsKey(s.getKey())) {
           // The templates need no cohort: also measured with every stranger probing, as earlier runs were.
           List<Strategy> raw = a.templates().stream().map(r -> new Strategy(r, Kind.NONE)).toList();
           for (Map.Entry<Strategy, IdentifyMetrics> e : IdentifyMetrics.of(uncut.get(s.getKey()), emb,
               manifestThreshold, raw, a.cohortTop()).entrySet()) {
-            rows.add(new StrategyRow(v.label(), s.getKey(), e.getKey(), e.getValue(), false));
-            measured.add(e.getValue().toJson(v).put("enrollPerSubject", s.getKey())
+            rows.add(new StrategyRow(label, s.getKey(), e.getKey(), e.getValue(), false));
+            measured.add(e.getValue().toJson(label, about).put("enrollPerSubject", s.getKey())
                 .put("template", e.getKey().template().id()).put("norm", Kind.NONE.id()).put("cohortSplitOff", false));
           }
         }
         for (Map.Entry<Strategy, IdentifyMetrics> e : ms.entrySet()) {
           IdentifyMetrics m = e.getValue();
-          rows.add(new StrategyRow(v.label(), s.getKey(), e.getKey(), m, cohortSize > 0));
-          measured.add(m.toJson(v).put("enrollPerSubject", s.getKey()).put("template", e.getKey().template().id())
+          rows.add(new StrategyRow(label, s.getKey(), e.getKey(), m, cohortSize > 0));
+          measured.add(m.toJson(label, about).put("enrollPerSubject", s.getKey()).put("template", e.getKey().template().id())
               .put("norm", e.getKey().norm().id()).put("cohortSplitOff", cohortSize > 0));
           if (result == null) {
-            table.put(v.label(), m);
-            curves.put(v.label(), m.curve());
-            result = m.toJson(v).put("refineLandmarks", v.refines(manifest));
+            table.put(label, m);
+            curves.put(label, m.curve());
+            result = m.toJson(label, about).put("stageMsPerImage", stageMs(emb));
           }
         }
       }
@@ -505,28 +553,30 @@ public final class EvaluateCommand {
       }
       results.add(result);
       if (!emb.failures().isEmpty()) {
-        err.printf("%s: no face in %d image(s), e.g. %s%n", v.label(), emb.failures().size(),
+        err.printf("%s: no face in %d image(s), e.g. %s%n", label, emb.failures().size(),
             emb.failures().entrySet().iterator().next());
       }
     }
     report.put("results", results);
     Strategy firstStrategy = strategies.get(0);
-    String stem = "identify-" + stem(variants);
+    String stem = "identify-" + stem(variants) + (a.fuse() ? "_fusion" : "");
     Path json = a.out().resolve(stem + ".json");
     Path png = a.out().resolve(stem + "-det.png");
     Files.writeString(json, report.encodePrettily() + "\n", StandardCharsets.UTF_8);
     RocPlot.write(png, "Open-set identification (" + first.matedCount() + " mated, " + first.nonMatedCount()
-        + " non-mated probes" + (rows.size() > variants.size() ? "; K=" + a.enrollPerSubject().get(0) + ", "
+        + " non-mated probes" + (rows.size() > table.size() ? "; K=" + a.enrollPerSubject().get(0) + ", "
         + firstStrategy.label() : "") + ")", "FPIR (log scale)", "1 - FNIR (rank-1 hit at threshold)", curves);
     out.println();
-    if (rows.size() > variants.size()) {
+    if (rows.size() > table.size()) {
       out.printf("K=%d, %s:%n", a.enrollPerSubject().get(0), firstStrategy.label());
     }
     out.print(identifyTable(table));
-    if (rows.size() > variants.size()) {
+    if (rows.size() > table.size()) {
       out.println();
       out.print(strategyTable(rows));
     }
+    out.println();
+    out.print(costTable(embs));
     out.println();
     out.println("JSON: " + json);
     out.println("Plot: " + png);
@@ -725,9 +775,9 @@ public final class EvaluateCommand {
       return pts;
     }
 
-    JsonObject toJson(Variant v) {
-      JsonObject o = new JsonObject().put("label", v.label()).put("profile", v.profile())
-          .put("flip", v.options().flipAugment()).put("refineLandmarks", v.options().refineLandmarks())
+    /** @param about what was measured: profile and switches, or the fusion's parts */
+    JsonObject toJson(String label, JsonObject about) {
+      JsonObject o = new JsonObject().put("label", label).mergeIn(about)
           .put("galleryImagesWithoutFace", galleryFailures).put("probesWithoutFace", probeFailures)
           .put("matedProbes", openSet.matedCount()).put("nonMatedProbes", openSet.nonMatedCount())
           .put("embedSeconds", round(seconds, 1))
@@ -802,6 +852,144 @@ public final class EvaluateCommand {
     double t = o.thresholdAtFpir(fpir);
     return String.format(Locale.ROOT, "%.2f %% (%s)", 100 * o.fnir(t), f4(t));
   }
+  // ---------------------------------------------------------------- fusion
+
+  private static JsonObject about(Variant v, ModelManifest manifest) {
+    return new JsonObject().put("profile", v.profile()).put("flip", v.options().flipAugment())
+        .put("refineLandmarks", v.refines(manifest)).put("manifestThreshold", manifest.profile(v.profile()).threshold());
+  }
+
+  private static JsonObject fusionAbout(Fusion f, List<Variant> variants, ModelManifest manifest) {
+    return new JsonObject().put("fusion", new JsonObject()
+        .put("of", new JsonArray().add(about(variants.get(0), manifest).put("label", variants.get(0).label()))
+            .add(about(variants.get(1), manifest).put("label", variants.get(1).label())))
+        .put("weight", f.weight()).put("dimension", f.dimA() + f.dimB())
+        .put("rule", "score = w * cos(first) + (1 - w) * cos(second), as the cosine of the fused vectors"
+            + " (sqrt(w) a | sqrt(1 - w) b); an image either profile fails on fails"));
+  }
+
+  /** The fusion of the two runs in {@code embs} (in order), dimensions read off their first vectors. */
+  private static Fusion fusion(Map<String, Embeddings.Result> embs, double weight) {
+    List<Embeddings.Result> r = new ArrayList<>(embs.values());
+    if (r.size() != 2 || r.get(0).embeddings().isEmpty() || r.get(1).embeddings().isEmpty()) {
+      throw new IllegalArgumentException("fusion needs two profiles that each embedded at least one image");
+    }
+    return new Fusion(r.get(0).embeddings().values().iterator().next().length,
+        r.get(1).embeddings().values().iterator().next().length, weight);
+  }
+
+  /**
+   * The weighted fusion: w chosen on the even folds by ROC AUC (grid 0, 0.05, ..., 1; ties to the one nearest ½),
+   * then both profiles, the mean and the weighted fusion measured on the odd folds only, which w never saw.
+   */
+  private static JsonObject weightedFusion(List<Pair> pairs, Args a, List<Variant> variants,
+      Map<String, Embeddings.Result> embs, ModelManifest manifest, StringBuilder text) {
+    List<Pair> fit = pairs.stream().filter(p -> p.fold() % 2 == 0).toList();
+    List<Pair> test = pairs.stream().filter(p -> p.fold() % 2 != 0).toList();
+    if (fit.stream().noneMatch(Pair::same) || test.stream().noneMatch(Pair::same)
+        || fit.stream().allMatch(Pair::same) || test.stream().allMatch(Pair::same)) {
+      text.append("weighted fusion: needs same and different pairs in both even and odd folds; not measured\n");
+      return new JsonObject().put("note", "not measured: needs same and different pairs in both even and odd folds");
+    }
+    String la = variants.get(0).label();
+    String lb = variants.get(1).label();
+    JsonArray grid = new JsonArray();
+    double bestW = 0.5;
+    double bestAuc = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i <= 20; i++) {
+      double w = i / 20.0;
+      Roc roc = VerifyMetrics.of(fit, fusion(embs, w).fuse(embs.get(la), embs.get(lb)), a.images(), a.targetFmr()).roc();
+      double auc = roc.auc();
+      grid.add(new JsonObject().put("w", w).put("auc", round(auc, 6)));
+      if (auc > bestAuc || (auc == bestAuc && Math.abs(w - 0.5) < Math.abs(bestW - 0.5))) {
+        bestAuc = auc;
+        bestW = w;
+      }
+    }
+    Map<String, Embeddings.Result> onTest = new LinkedHashMap<>(embs);
+    Fusion mean = fusion(embs, 0.5);
+    Fusion weighted = fusion(embs, bestW);
+    onTest.put(mean.label(la, lb), mean.fuse(embs.get(la), embs.get(lb)));
+    onTest.put(weighted.label(la, lb) + (bestW == 0.5 ? " (chosen w = 0.50)" : ""), weighted.fuse(embs.get(la), embs.get(lb)));
+    Map<String, VerifyMetrics> table = new LinkedHashMap<>();
+    JsonArray results = new JsonArray();
+    for (Map.Entry<String, Embeddings.Result> e : onTest.entrySet()) {
+      VerifyMetrics m = VerifyMetrics.of(test, e.getValue(), a.images(), a.targetFmr());
+      table.put(e.getKey(), m);
+      JsonObject o = m.toJson(e.getKey(), new JsonObject(), e.getValue());
+      o.remove("roc"); // the full-data curves are in the results above
+      results.add(o);
+    }
+    long fitSame = fit.stream().filter(Pair::same).count();
+    long testSame = test.stream().filter(Pair::same).count();
+    text.append(String.format(Locale.ROOT, "Weighted fusion: w = %.2f (weight of %s) chosen on the even folds (%d pairs: %d same,"
+        + " %d different) by ROC AUC %.5f; measured on the odd folds only (%d pairs: %d same, %d different):%n",
+        bestW, la, fit.size(), fitSame, fit.size() - fitSame, bestAuc, test.size(), testSame, test.size() - testSame));
+    text.append(verifyTable(table, a.targetFmr()));
+    return new JsonObject().put("criterion", "ROC AUC on the even folds").put("fitPairs", fit.size())
+        .put("testPairs", test.size()).put("weightOf", la).put("chosen", bestW).put("grid", grid)
+        .put("oddFolds", results);
+  }
+
+  /** Milliseconds per image in each stage, single-thread (summed over threads, divided by the images). */
+  private static JsonObject stageMs(Embeddings.Result emb) {
+    JsonObject o = new JsonObject();
+    int n = Math.max(1, emb.images());
+    emb.stageSeconds().forEach((k, v) -> o.put(k, round(1000 * v / n, 2)));
+    return o;
+  }
+
+  /**
+   * Per-image cost of each profile by stage; with two profiles also the fusion's: both pipelines in full (as
+   * measured here), and what a service would pay detecting once with either profile's detector and embedding twice.
+   */
+  static String costTable(Map<String, Embeddings.Result> embs) {
+    List<String> stages = List.of("decode", "detect", "landmarks", "align", "embed");
+    List<String[]> rows = new ArrayList<>();
+    List<String> head = new ArrayList<>(List.of("ms per image (one thread)"));
+    head.addAll(stages);
+    head.add("total");
+    rows.add(head.toArray(String[]::new));
+    Map<String, double[]> ms = new LinkedHashMap<>();
+    embs.forEach((label, e) -> {
+      double[] v = new double[stages.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = 1000 * e.stageSeconds().getOrDefault(stages.get(i), 0.0) / Math.max(1, e.images());
+      }
+      ms.put(label, v);
+    });
+    ms.forEach((label, v) -> rows.add(costRow(label, v)));
+    if (ms.size() == 2) {
+      List<String> labels = new ArrayList<>(ms.keySet());
+      double[] x = ms.get(labels.get(0));
+      double[] y = ms.get(labels.get(1));
+      double[] both = new double[x.length];
+      for (int i = 0; i < x.length; i++) {
+        both[i] = x[i] + y[i];
+      }
+      rows.add(costRow("fusion, both pipelines (measured)", both));
+      for (int d = 0; d < 2; d++) {
+        double[] det = d == 0 ? x : y;
+        // Detect (and refine landmarks) once with one profile, align and embed with both recognizers.
+        double[] once = {det[0], det[1], det[2], x[3] + y[3], x[4] + y[4]};
+        rows.add(costRow("fusion, service estimate: detect with " + labels.get(d) + ", embed twice", once));
+      }
+    }
+    return render(rows);
+  }
+
+  private static String[] costRow(String label, double[] v) {
+    String[] r = new String[v.length + 2];
+    r[0] = label;
+    double sum = 0;
+    for (int i = 0; i < v.length; i++) {
+      r[i + 1] = String.format(Locale.ROOT, "%.1f", v[i]);
+      sum += v[i];
+    }
+    r[v.length + 1] = String.format(Locale.ROOT, "%.1f", sum);
+    return r;
+  }
+
   // ---------------------------------------------------------------- shared
 
   private static JsonObject header(Args a, String mode) {

@@ -56,6 +56,26 @@ class EvaluateArgsTest {
   }
 
   @Test
+  @DisplayName("--fuse takes exactly two profiles in verify or identify; otherwise it exits 2")
+  void fuseNeedsExactlyTwoProfiles() {
+    EvaluateCommand.Args a = EvaluateCommand.parse(new String[] {"verify", "--pairs", "p.csv", "--images", "x",
+        "--profile", "faceplugin", "--profile", "yunet-mobilefacenet", "--fuse"});
+    assertTrue(a.fuse());
+    assertFalse(EvaluateCommand.parse(new String[] {"verify", "--pairs", "p.csv", "--images", "x", "--profile",
+        "faceplugin"}).fuse());
+    PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    assertEquals(2, EvaluateCommand.run(new String[] {"identify", "--gallery", "g", "--probes", "g", "--profile",
+        "faceplugin", "--fuse"}, o, e));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("exactly two --profile"));
+    assertEquals(2, EvaluateCommand.run(new String[] {"impostors", "--images", "x", "--profile", "faceplugin",
+        "--profile", "yunet-mobilefacenet", "--fuse"}, o, o));
+    assertEquals(2, EvaluateCommand.run(new String[] {"verify", "--pairs", "p.csv", "--images", "x", "--profile",
+        "a,b,c", "--fuse"}, o, o));
+  }
+
+  @Test
   @DisplayName("P:flip:refine turns both switches on for that profile only")
   void parsesVariants() {
     PipelineOptions base = PipelineOptions.defaults();
