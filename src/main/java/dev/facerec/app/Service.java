@@ -248,7 +248,7 @@ public final class Service implements AutoCloseable {
       IndexVerticle index = new IndexVerticle(membership.selfId(), name, placement,
           () -> membership.withRole(NodeRole.INDEX).stream().map(dev.facerec.cluster.Member::id).collect(java.util.stream.Collectors.toSet()),
           params, config.index().snapshotIntervalSeconds(),
-          config.index().changeLogRetention(), store, config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension());
+          config.index().changeLogRetention(), store, config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension(), config.index().searchThreads());
       state.check("index", index::notReadyReason);
       metrics.gauge(RecognitionMetrics.INDEX_APPLIED_SEQ, index::appliedSeq);
       stopOrder.add(new String[] {"index (snapshot saved)", await(vertx.deployVerticle(index,

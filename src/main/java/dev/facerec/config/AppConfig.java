@@ -69,7 +69,7 @@ public record AppConfig(
    * {@code changeLogRetention}: change-log entries kept for replicas that catch up (older ones are pruned).
    */
   public record Index(int m, int efConstruction, int efSearch, int snapshotIntervalSeconds, long ackTimeoutMs,
-      long changeLogRetention, int shards, int replicas, int gridPortOffset, long hedgeMs) {}
+      long changeLogRetention, int shards, int replicas, int gridPortOffset, long hedgeMs, int searchThreads) {}
 
   /**
    * Clustering. Disabled: one node, the same code paths (a cluster of one). {@code configFile} is the

@@ -180,7 +180,8 @@ public final class ConfigLoader {
             integer("INDEX_SHARDS", "index.shards", 6, 1, 1024),
             integer("INDEX_REPLICAS", "index.replicas", 2, 1, 6),
             integer("INDEX_GRID_PORT_OFFSET", "index.gridPortOffset", 200, 1, 10_000),
-            longValue("INDEX_HEDGE_MS", "index.hedgeMs", 300, 10, 60_000)),
+            longValue("INDEX_HEDGE_MS", "index.hedgeMs", 300, 10, 60_000),
+            integer("INDEX_SEARCH_THREADS", "index.searchThreads", Runtime.getRuntime().availableProcessors(), 1, 256)),
         new AppConfig.WebSocket(
             integer("WS_MAX_IN_FLIGHT", "websocket.maxInFlight", 2, 1, 64),
             integer("WS_MAX_FRAME_BYTES", "websocket.maxFrameBytes", 4 << 20, 1024, 64 << 20),
@@ -534,7 +535,7 @@ public final class ConfigLoader {
         "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
         "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES", "INDEX_SHARDS",
-        "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG",
+        "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "INDEX_SEARCH_THREADS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG",
         "DATABASE_STARTUP_WAIT_S", "DB_BREAKER_OPEN_S", "DB_RETRY_ATTEMPTS", "KEY_STALE_MAX_S", "SHUTDOWN_GRACE_S",
         "PROCESSING_MAX_SIDE", "TLS_RELOAD_CHECK_S", "JWT_JWKS_URL", "JWT_OIDC_DISCOVERY", "JWT_JWKS_REFRESH_MIN_S",
         "JWT_JWKS_REFRESH_MAX_S", "JWT_JWKS_UNKNOWN_KID_INTERVAL_S", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER_ARG");

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * snapshot or a log pruned past it, reads every collection in one consistent snapshot); then it applies
  * each change published by a writer, in sequence order, filling any gap from the log, and polls the log
  * once a second for changes it was not sent. Searches are answered only once the replica is ready. One
- * worker instance: changes, searches and snapshots never interleave.
+ * worker instance: changes and snapshots never interleave. Searches are taken by an event-loop verticle of their own
+ * and run on {@code INDEX_SEARCH_THREADS} threads, concurrently with each other and with the changes ({@link HnswShard}
+ * allows both), so a batch of changes being applied does not hold them up.
  */
 public final class IndexVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(IndexVerticle.class);
@@ -53,15 +55,19 @@ public final class IndexVerticle extends VerticleBase {
   private final List<Long> timers = new ArrayList<>();
   /** Writers waiting for their change to be applied here, by sequence number. */
   private final TreeMap<Long, List<Message<IndexChange>>> waiting = new TreeMap<>();
-  private Replica replica;
+  private volatile Replica replica;
+  private String dispatcher;
   private volatile boolean ready;
   private volatile long appliedSeq;
   private JsonObject startup = new JsonObject().put("mode", "loading");
   private Future<Void> catchingUp;
+  private final int searchThreads;
+  private io.vertx.core.WorkerExecutor searchers;
 
   public IndexVerticle(String nodeId, String nodeName, Placement placement, java.util.function.Supplier<java.util.Set<String>> indexMembers,
       IndexParams params, int snapshotIntervalSeconds, long changeLogRetention, GalleryStore store,
-      Path snapshotDir, String modelId, int dimension) {
+      Path snapshotDir, String modelId, int dimension, int searchThreads) {
+    this.searchThreads = searchThreads;
     this.nodeId = nodeId;
     this.nodeName = nodeName;
     this.placement = placement;
@@ -86,6 +92,7 @@ public final class IndexVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    searchers = vertx.createSharedWorkerExecutor("facerec-index-search-" + nodeId, searchThreads);
     context = vertx.getOrCreateContext();
     consumers.add(vertx.eventBus().consumer(Addresses.node(nodeId, Addresses.INDEX_STATUS), m -> m.reply(status())));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.INDEX_SHARDS, m -> table.update(m.body())));
@@ -94,9 +101,16 @@ public final class IndexVerticle extends VerticleBase {
         .compose(v -> catchUp())
         .compose(v -> {
           consumers.add(vertx.eventBus().<IndexChange>consumer(Addresses.node(nodeId, Addresses.INDEX_APPLY), this::apply));
-          consumers.add(vertx.eventBus().<SearchRequest>consumer(Addresses.node(nodeId, Addresses.INDEX_SEARCH), this::search));
           consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.node(nodeId, Addresses.INDEX_REBUILD), this::rebuild));
-          return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+          // Searches are taken on an event loop of their own, not behind the changes this context applies.
+          Future<String> searches = vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+            @Override
+            public Future<?> start() {
+              return vertx.eventBus().<SearchRequest>consumer(Addresses.node(nodeId, Addresses.INDEX_SEARCH), IndexVerticle.this::search)
+                  .completion();
+            }
+          }).onSuccess(id -> dispatcher = id);
+          return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).compose(x -> searches);
         })
         // Registered now, so every later commit is sent to us: one more pass covers the ones before.
         .compose(v -> catchUp())
@@ -364,10 +378,16 @@ public final class IndexVerticle extends VerticleBase {
           "collection '" + req.collection() + "' holds " + shard.dimension() + "-d embeddings of " + shard.modelId()));
       return;
     }
-    List<SearchResult.Hit> hits = shard.search(req.vector(), req.k()).stream()
-        .map(h -> new SearchResult.Hit(h.faceId(), h.subjectId(), h.similarity()))
-        .toList();
-    msg.reply(new SearchResult(hits, replica.applied()));
+    // The position before the search: the graph searched holds at least every change up to it.
+    long applied = replica.applied();
+    searchers.executeBlocking(() -> shard.search(req.vector(), req.k()).stream()
+            .map(h -> new SearchResult.Hit(h.faceId(), h.subjectId(), h.similarity()))
+            .toList(), false)
+        .onSuccess(hits -> msg.reply(new SearchResult(hits, applied)))
+        .onFailure(t -> {
+          LOG.error("index: search of {} failed", Shards.key(req.collection(), req.shard()), t);
+          msg.fail(Failure.INTERNAL.httpStatus(), Failure.INTERNAL.replyMessage("the index search failed"));
+        });
   }
 
   /**
@@ -528,8 +548,10 @@ public final class IndexVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     ready = false;
+    Future<?> searches = dispatcher == null ? Future.succeededFuture() : vertx.undeploy(dispatcher);
     timers.forEach(vertx::cancelTimer);
-    return Future.all(consumers.stream().map(c -> (Future<?>) c.unregister()).toList()).eventually(() -> {
+    return searches.transform(x -> Future.all(consumers.stream().map(c -> (Future<?>) c.unregister()).toList())).eventually(() -> {
+      searchers.close();
       saveSnapshots();
       if (replica != null) {
         LOG.info("index: snapshots saved at change {} ({} collection(s))", replica.applied(), replica.shards().size());

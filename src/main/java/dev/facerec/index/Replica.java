@@ -17,7 +17,8 @@ import java.util.function.Predicate;
  * collection#s}), the change-log position it has applied, and a content checksum per shard. Changes are
  * applied strictly in sequence order (one that arrives early waits until the gap before it is filled, from
  * the log, by the caller), each face only to its own shard, and only when this replica holds that shard.
- * Not thread-safe: the index verticle confines it to its context.
+ * Confined to the index verticle's context, except that searches, dispatched elsewhere, read its shards, shard counts
+ * and position from other threads (concurrent maps, a volatile position).
  */
 public final class Replica {
   private final String modelId;
@@ -25,12 +26,12 @@ public final class Replica {
   private final IndexParams params;
   /** Whether this node should hold a shard key: its shards of a collection first seen in the log are created empty. */
   private final Predicate<String> assigned;
-  private final Map<String, HnswShard> shards = new HashMap<>();
+  private final Map<String, HnswShard> shards = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Long> checksums = new HashMap<>();
-  private final Map<String, Integer> counts = new HashMap<>();
+  private final Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
   private final TreeMap<Long, IndexChange> pending = new TreeMap<>();
   private final Set<String> dirty = new TreeSet<>();
-  private long applied;
+  private volatile long applied;
 
   public Replica(String modelId, int dimension, IndexParams params, long applied, Map<String, Integer> counts, Predicate<String> assigned) {
     this.modelId = modelId;
