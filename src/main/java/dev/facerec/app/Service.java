@@ -119,6 +119,8 @@ public final class Service implements AutoCloseable {
     boolean indexRole = cluster.roles().contains(NodeRole.INDEX);
 
     starting = dev.facerec.api.http.StartingServer.open(config, () -> phase);
+    LOG.info("index distance: {}", dev.facerec.index.InnerProduct.vectorized() ? "Vector API (SIMD)"
+        : "scalar; start the JVM with --add-modules jdk.incubator.vector for 2-3x faster index searches (docs/configuration.md)");
     if (System.getenv("MALLOC_ARENA_MAX") == null && System.getProperty("os.name", "").toLowerCase().contains("linux")) {
       // glibc's default (8 arenas per core) let native memory grow ~45 % more under load (docs/resilience.md)
       LOG.info("native memory: MALLOC_ARENA_MAX is not set; MALLOC_ARENA_MAX=2 keeps resident memory lower (docs/operations.md)");

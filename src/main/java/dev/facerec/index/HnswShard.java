@@ -1,6 +1,5 @@
 package dev.facerec.index;
 
-import com.github.jelmerk.hnswlib.core.DistanceFunctions;
 import com.github.jelmerk.hnswlib.core.ObjectSerializer;
 import com.github.jelmerk.hnswlib.core.SearchResult;
 import com.github.jelmerk.hnswlib.core.hnsw.HnswIndex;
@@ -111,10 +110,18 @@ public final class HnswShard {
   /** Read: any use of {@link #index}. Write: resizing or swapping it (hnswlib's resize is unsafe with searches). */
   private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
   private volatile Instant snapshotTime;
+  private InnerProduct distance = InnerProduct.best();
 
   /** An empty shard. */
   public HnswShard(String collection, String modelId, int dimension, IndexParams params) {
     this(collection, modelId, dimension, params, DEFAULT_INITIAL_CAPACITY);
+  }
+
+  /** An empty shard computing distances with {@code distance} (benchmarks compare the scalar loop with the Vector API). */
+  public HnswShard(String collection, String modelId, int dimension, IndexParams params, InnerProduct distance) {
+    this(collection, modelId, dimension, params, DEFAULT_INITIAL_CAPACITY);
+    this.distance = distance;
+    this.index = newIndex(DEFAULT_INITIAL_CAPACITY);
   }
 
   /** An empty shard with a chosen starting capacity (tests use a small one to exercise growth). */
@@ -591,7 +598,7 @@ public final class HnswShard {
   // ---- internals ----
 
   private HnswIndex<UUID, float[], IndexedFace, Float> newIndex(int capacity) {
-    return HnswIndex.newBuilder(dimension, DistanceFunctions.FLOAT_INNER_PRODUCT, capacity)
+    return HnswIndex.newBuilder(dimension, distance, capacity)
         .withM(m)
         .withEfConstruction(efConstruction)
         .withEf(efSearch)

@@ -57,6 +57,9 @@ class LoggingIT {
         if (line.startsWith("---- start")) {
           continue;
         }
+        if (line.equals("WARNING: Using incubator modules: jdk.incubator.vector")) {
+          continue; // the JVM's own notice on stderr, before any logging, for --add-modules (docs/configuration.md)
+        }
         JsonObject j = new JsonObject(line); // every line is one JSON object
         OffsetDateTime.parse(j.getString("@timestamp"));
         for (String field : List.of("level", "logger_name", "thread_name", "message")) {

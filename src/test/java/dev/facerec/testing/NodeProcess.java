@@ -70,7 +70,7 @@ public final class NodeProcess implements AutoCloseable {
   /** The command that starts the service's Main with {@code args}. */
   public static List<String> command(String... args) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-XX:+UseSerialGC"));
+        "-Xmx1g", "-XX:+UseSerialGC", "--add-modules", "jdk.incubator.vector")); // as README command 1 and the image
     if (useJar()) {
       cmd.addAll(List.of("-jar", JAR.toString()));
     } else {
