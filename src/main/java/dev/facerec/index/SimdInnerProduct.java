@@ -24,8 +24,4 @@ final class SimdInnerProduct implements DistanceFunction<float[], Float> {
     }
     return 1 - dot;
   }
-
-  private Object writeReplace() {
-    return InnerProduct.best(); // snapshots name the portable wrapper, never this class
-  }
 }

@@ -43,22 +43,12 @@ public final class DistanceBench {
       if (i % 5 == 0) {
         centre = RandomVectors.unit(random, dim);
       }
-      float[] noise = RandomVectors.unit(random, dim);
-      float[] v = new float[dim];
-      for (int k = 0; k < dim; k++) {
-        v[k] = centre[k] + 0.6f * noise[k];
-      }
+      float[] v = RandomVectors.near(centre, 0.6f, random);
       faces.add(new IndexedFace(new UUID(random.nextLong(), random.nextLong()), new UUID(0, i / 5), v));
     }
     List<float[]> qs = new ArrayList<>();
     for (int i = 0; i < queries; i++) {
-      float[] base = faces.get(random.nextInt(items)).vector();
-      float[] noise = RandomVectors.unit(random, dim);
-      float[] q = new float[dim];
-      for (int k = 0; k < dim; k++) {
-        q[k] = base[k] + 0.5f * noise[k];
-      }
-      qs.add(q);
+      qs.add(RandomVectors.near(faces.get(random.nextInt(items)).vector(), 0.5f, random));
     }
     System.out.println("| distance | build s | queries/s (1 thread, efSearch 400) | recall@10 |");
     System.out.println("|---|---:|---:|---:|");

@@ -91,12 +91,7 @@ public final class IndexSearchBench {
         centre = RandomVectors.unit(random, dim);
         subject = UUID.randomUUID();
       }
-      float[] v = new float[dim];
-      float[] noise = RandomVectors.unit(random, dim);
-      for (int d = 0; d < dim; d++) {
-        v[d] = centre[d] + 0.6f * noise[d];
-      }
-      batch.add(new ImportedFace(UUID.randomUUID(), subject, "s" + (i / 5), v));
+      batch.add(new ImportedFace(UUID.randomUUID(), subject, "s" + (i / 5), RandomVectors.near(centre, 0.6f, random)));
       if (batch.size() == 1000 || i == faces - 1) {
         await(store.importBatch(COLLECTION, MODEL, batch));
         batch = new ArrayList<>();

@@ -53,12 +53,12 @@ public final class NativeIndexBench {
       float[] c = RandomVectors.unit(random, dim);
       centres.add(c);
       for (int f = 0; f < perIdentity; f++) {
-        clustered.add(noisy(c, spread, random));
+        clustered.add(RandomVectors.near(c, spread, random));
       }
     }
     List<float[]> clusteredQueries = new ArrayList<>();
     for (int q = 0; q < queries; q++) {
-      clusteredQueries.add(noisy(centres.get(random.nextInt(identities)), spread, random));
+      clusteredQueries.add(RandomVectors.near(centres.get(random.nextInt(identities)), spread, random));
     }
     System.out.printf("face-like set: cosine within an identity %.3f, between identities %.3f (mean of 2,000 pairs each)%n",
         meanCosine(clustered, random, perIdentity, true), meanCosine(clustered, random, perIdentity, false));
@@ -186,15 +186,6 @@ public final class NativeIndexBench {
     }
     pool.shutdown();
     return truth;
-  }
-
-  private static float[] noisy(float[] centre, float spread, Random random) {
-    float[] n = RandomVectors.unit(random, centre.length);
-    float[] v = new float[centre.length];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = centre[i] + spread * n[i];
-    }
-    return v;
   }
 
   private static float[] normalised(float[] v) {

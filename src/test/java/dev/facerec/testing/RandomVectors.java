@@ -19,4 +19,14 @@ public final class RandomVectors {
     }
     return v;
   }
+
+  /** {@code centre} plus {@code spread} times a random unit vector: one face of an identity (not normalised). */
+  public static float[] near(float[] centre, float spread, Random random) {
+    float[] noise = unit(random, centre.length);
+    float[] v = new float[centre.length];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = centre[i] + spread * noise[i];
+    }
+    return v;
+  }
 }
