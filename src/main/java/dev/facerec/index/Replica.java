@@ -105,14 +105,16 @@ public final class Replica {
   }
 
   private void apply(IndexChange c) {
-    if (counts.putIfAbsent(c.collection(), Math.max(1, c.shards())) == null) {
-      // First sight of a collection: it had no faces before this change, so empty shards are exact.
+    if (!counts.containsKey(c.collection())) {
+      // First sight of a collection: it had no faces before this change, so empty shards are exact. The shards
+      // come before the count: a search on another thread that sees the count must find them.
       for (int s = 0; s < Math.max(1, c.shards()); s++) {
         String key = Shards.key(c.collection(), s);
         if (assigned.test(key) && !shards.containsKey(key)) {
           put(key, new HnswShard(key, modelId, dimension, params));
         }
       }
+      counts.put(c.collection(), Math.max(1, c.shards()));
     }
     if (c.add().isEmpty() && c.remove().isEmpty()) {
       return; // settings, or an add whose face was deleted since (its removal follows)
