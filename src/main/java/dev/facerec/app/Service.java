@@ -20,6 +20,7 @@ import dev.facerec.model.ModelSpec;
 import dev.facerec.model.ModelVerifier;
 import dev.facerec.model.ProfileSpec;
 import dev.facerec.model.ThresholdPolicy;
+import dev.facerec.recognition.GallerySize;
 import dev.facerec.recognition.GallerySizes;
 import dev.facerec.recognition.OpenSetThreshold;
 import dev.facerec.recognition.ThresholdRules;
@@ -66,7 +67,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Service implements AutoCloseable {
   /** The gallery size assumed while a collection's count cannot be read: the largest the 1:N threshold model covers. */
-  static final long GALLERY_SIZE_UNKNOWN = 1_000_000L;
+  static final GallerySize GALLERY_SIZE_UNKNOWN = new GallerySize(1_000_000L, 1_000_000L);
 
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
   private static final int SHED_LOG_INTERVAL_S = 10;
@@ -266,7 +267,7 @@ public final class Service implements AutoCloseable {
     InferenceClient inferenceClient = new InferenceClient(vertx, membership, config.inference().timeoutMs(), metrics, tracing.tracer());
     Recognition recognition = store == null ? null : new Recognition(store, inferenceClient, indexClient, metrics,
         new Recognition.Settings(profile.id(), recognizer.id(), threshold, identifyThreshold, config.enrollment().gate(),
-            config.enrollment().duplicateCheck()));
+            config.enrollment().duplicateCheck(), config.recognition().subjectScore()));
     int minMembers = cluster.minMembers();
     state.check("quorum", () -> membership.members().size() >= minMembers ? null
         : "cut off from the cluster majority: " + membership.members().size() + " of at least " + minMembers + " members in view");
@@ -283,10 +284,11 @@ public final class Service implements AutoCloseable {
         recognition, indexClient, membership, state,
         new ThresholdRules(new ThresholdRules.Defaults(profile.id(), threshold, thresholdSource, identifyThreshold, identifyThresholdSource,
             ThresholdRules.DEFAULT_FPIR, config.recognition().minMargin(), new ThresholdPolicy(profile),
-            profile.impostorTail() == null ? null : new OpenSetThreshold(profile.impostorTail()),
+            profile.impostorTail() == null ? null : new OpenSetThreshold(profile.impostorTail(),
+                config.recognition().subjectScore() == dev.facerec.recognition.SubjectScore.CENTROID ? profile.centroidTails() : java.util.List.of()),
             models.identifyThresholds().containsKey(profile.id()))),
-        new GallerySizes(c -> shardsFrom == null ? Future.succeededFuture(0L) : shardsFrom.subjectCount(c), 10_000_000_000L, System::nanoTime,
-            GALLERY_SIZE_UNKNOWN));
+        new GallerySizes(c -> shardsFrom == null ? Future.succeededFuture(GallerySize.of(0)) : shardsFrom.gallerySize(c), 10_000_000_000L,
+            System::nanoTime, GALLERY_SIZE_UNKNOWN));
     if (starting != null) {
       starting.close(); // the API server binds the port next
       starting = null;

@@ -87,9 +87,10 @@ public record AppConfig(
 
   /**
    * Identification decisions: {@code minMargin} turns a top match whose lead over the second subject is
-   * smaller into {@code unknown} (0 = off); {@code flipAugment} embeds each face and its mirror image.
+   * smaller into {@code unknown} (0 = off); {@code flipAugment} embeds each face and its mirror image;
+   * {@code subjectScore}: how a subject with several faces is scored (their centroid, or the best face).
    */
-  public record Recognition(double minMargin, boolean flipAugment) {}
+  public record Recognition(double minMargin, boolean flipAugment, dev.facerec.recognition.SubjectScore subjectScore) {}
 
   /**
    * Authentication, transport and abuse limits. {@code adminApiKey} is a secret: it comes only from

@@ -197,7 +197,8 @@ public final class ConfigLoader {
             bool("DUPLICATE_CHECK", "enrollment.duplicateCheck", true)),
         new AppConfig.Recognition(
             decimal("MIN_MATCH_MARGIN", "recognition.minMargin", 0, 0, 1),
-            bool("FLIP_AUGMENT", "recognition.flipAugment", false)),
+            bool("FLIP_AUGMENT", "recognition.flipAugment", false),
+            subjectScore()),
         security(),
         Path.of(text("DATA_DIR", "data.dir", "data")),
         level,
@@ -205,6 +206,15 @@ public final class ConfigLoader {
         cluster(dbUrl),
         bool("ACCESS_LOG", "logging.accessLog", true),
         tracing());
+  }
+
+  private dev.facerec.recognition.SubjectScore subjectScore() {
+    String v = text("SUBJECT_SCORE", "recognition.subjectScore", "centroid");
+    dev.facerec.recognition.SubjectScore s = dev.facerec.recognition.SubjectScore.parse(v);
+    if (s == null) {
+      throw bad("SUBJECT_SCORE", v, "centroid (a subject is scored by the mean of its faces) or best (by its most similar face)");
+    }
+    return s;
   }
 
   private AppConfig.Tracing tracing() {
@@ -532,7 +542,7 @@ public final class ConfigLoader {
         "RATE_LIMIT_WINDOW_S", "RATE_LIMIT_ADMIN", "RATE_LIMIT_ENROLL", "RATE_LIMIT_RECOGNIZE", "RATE_LIMIT_DETECT",
         "RATE_LIMIT_ANONYMOUS", "AUTH_FAILURES_BEFORE_BACKOFF", "AUTH_BACKOFF_MAX_S", "DOCS_REQUIRE_AUTH", "KEY_CACHE_TTL_S",
         "METRICS_REQUIRE_AUTH", "QUALITY_MIN_FACE_SIZE", "QUALITY_MIN_DETECTION_SCORE", "QUALITY_MIN_SHARPNESS", "QUALITY_MAX_YAW",
-        "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT",
+        "QUALITY_MAX_ROLL", "QUALITY_MAX_PITCH", "DUPLICATE_CHECK", "MIN_MATCH_MARGIN", "FLIP_AUGMENT", "SUBJECT_SCORE",
         "INDEX_ACK_TIMEOUT_MS", "CHANGE_LOG_RETENTION", "CLUSTER_ENABLED", "CLUSTER_CONFIG", "CLUSTER_MEMBERS", "CLUSTER_HOST",
         "CLUSTER_PORT", "CLUSTER_BUS_PORT", "CLUSTER_PUBLIC_HOST", "NODE_NAME", "NODE_ROLES", "TRUSTED_PROXIES", "INDEX_SHARDS",
         "INDEX_REPLICAS", "INDEX_GRID_PORT_OFFSET", "INDEX_HEDGE_MS", "INDEX_SEARCH_THREADS", "CLUSTER_MIN_MEMBERS", "CLUSTER_OUTBOUND_PORTS", "ACCESS_LOG",

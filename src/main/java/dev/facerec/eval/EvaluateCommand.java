@@ -54,6 +54,9 @@ public final class EvaluateCommand {
         evaluate impostors --images DIR --profile P [...] [--tail-fraction F] [options]
             every pair of images of different identities (DIR/<identity>/<image>): fits the impostor tail
             that sizes the 1:N threshold (the manifest's calibration.impostorTail) and checks it against counts
+              --template-faces K[,K...]       also fit the tail of centroid templates: each identity with at least
+                                              K images enrolls the centroid of its first K against every image of
+                                              the other identities, side by side with its first image alone
       Options:
         --profile P[:flip][:refine]  profile to evaluate, repeatable; suffixes switch options for that one
                                      (:noflip, :norefine switch them off, also against the profile default)
@@ -80,7 +83,7 @@ public final class EvaluateCommand {
   record Args(String mode, Path pairs, Path images, Path gallery, Path probes, List<Integer> enrollPerSubject,
       List<String> profiles, Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out,
       double tailFraction, List<Rule> templates, List<Kind> norms, int cohortSize, long cohortSeed, int cohortTop,
-      boolean fuse) {
+      boolean fuse, List<Integer> templateFaces) {
 
     /** Whether a cohort must be split off the strangers. */
     boolean needsCohort() {
@@ -155,7 +158,7 @@ public final class EvaluateCommand {
         }
         case "--profile", "--pairs", "--images", "--gallery", "--probes", "--enroll-per-subject", "--models-dir",
             "--target-fmr", "--threads", "--out", "--tail-fraction", "--templates", "--norm", "--cohort-size",
-            "--cohort-seed", "--cohort-top" -> {
+            "--cohort-seed", "--cohort-top", "--template-faces" -> {
           if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
             throw new IllegalArgumentException(k + " needs a value");
           }
@@ -212,7 +215,9 @@ public final class EvaluateCommand {
         path(single, "--probes"), List.copyOf(new LinkedHashSet<>(ks)), List.copyOf(new LinkedHashSet<>(profiles)),
         Path.of(single.getOrDefault("--models-dir", "models")), flip, refine, fmr, threads,
         Path.of(single.getOrDefault("--out", "eval-out")), tail, templates, norms, cohortSize,
-        (long) number(single, "--cohort-seed", 12), cohortTop, fuse);
+        (long) number(single, "--cohort-seed", 12), cohortTop, fuse,
+        !single.containsKey("--template-faces") ? List.of() : list(single, "--template-faces", "")
+            .stream().map(t -> (int) number(Map.of("--template-faces", t), "--template-faces", 1)).toList());
   }
 
   private static List<String> list(Map<String, String> m, String k, String def) {

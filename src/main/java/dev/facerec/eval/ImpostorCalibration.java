@@ -49,14 +49,105 @@ final class ImpostorCalibration {
       JsonObject tail = toJson(ImpostorTail.fit(scores, a.tailFraction(), BODY_FMRS), a, v, files.size(), ids.size());
       Arrays.sort(scores);
       tail.put("checks", checks(scores, a.tailFraction()));
-      results.add(new JsonObject().put("profile", v.profile()).put("label", v.label()).put("impostorTail", tail));
+      JsonObject result = new JsonObject().put("profile", v.profile()).put("label", v.label()).put("impostorTail", tail);
       out.printf("%n%s: %d impostor pairs%n\"impostorTail\": %s%n", v.label(), scores.length, tail.encodePrettily());
+      JsonArray templates = new JsonArray();
+      for (int k : a.templateFaces()) {
+        templates.add(templates(ids, emb, k, a, v, out));
+      }
+      if (!templates.isEmpty()) {
+        result.put("templates", templates);
+      }
+      results.add(result);
     }
     Path json = a.out().resolve("impostors-" + String.join("_", variants.stream().map(Variant::label).toList()) + ".json");
     Files.writeString(json, new JsonObject().put("tool", "facerec-service evaluate impostors").put("results", results).encodePrettily() + "\n",
         StandardCharsets.UTF_8);
     out.println("JSON: " + json);
     return 0;
+  }
+
+  /**
+   * The tail of centroid templates against the tail of single faces on the same identities: each identity with at
+   * least {@code k} embedded images enrolls the centroid of its first {@code k} (and, side by side, its first image
+   * alone), scored against every embedded image of every other identity. Same identities and probes in both, so the
+   * difference is the template's alone.
+   */
+  static JsonObject templates(Map<String, List<Path>> ids, Embeddings.Result emb, int k, EvaluateCommand.Args a, Variant v,
+      PrintStream out) {
+    double zeta = a.tailFraction();
+    String label = v.label();
+    List<String> names = new ArrayList<>(ids.keySet());
+    List<float[]> probes = new ArrayList<>();
+    List<Integer> probeOwner = new ArrayList<>();
+    List<float[]> centroids = new ArrayList<>();
+    List<float[]> singles = new ArrayList<>();
+    List<Integer> templateOwner = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      List<float[]> faces = new ArrayList<>();
+      for (Path p : ids.get(names.get(i))) {
+        float[] e = emb.get(p);
+        if (e != null) {
+          probes.add(e);
+          probeOwner.add(i);
+          faces.add(e);
+        }
+      }
+      if (faces.size() >= k) {
+        centroids.add(SubjectTemplate.centroid(faces.subList(0, k)));
+        singles.add(faces.get(0));
+        templateOwner.add(i);
+      }
+    }
+    long n = 0;
+    for (int t = 0; t < centroids.size(); t++) {
+      for (int p = 0; p < probes.size(); p++) {
+        n += probeOwner.get(p).equals(templateOwner.get(t)) ? 0 : 1;
+      }
+    }
+    float[] centroidScores = new float[Math.toIntExact(n)];
+    float[] singleScores = new float[Math.toIntExact(n)];
+    int j = 0;
+    for (int t = 0; t < centroids.size(); t++) {
+      for (int p = 0; p < probes.size(); p++) {
+        if (!probeOwner.get(p).equals(templateOwner.get(t))) {
+          centroidScores[j] = FacePipeline.cosine(probes.get(p), centroids.get(t));
+          singleScores[j++] = FacePipeline.cosine(probes.get(p), singles.get(t));
+        }
+      }
+    }
+    ImpostorTail centroidTail = ImpostorTail.fit(centroidScores, zeta, BODY_FMRS);
+    ImpostorTail singleTail = ImpostorTail.fit(singleScores, zeta, BODY_FMRS);
+    Arrays.sort(centroidScores);
+    Arrays.sort(singleScores);
+    out.printf("%n%s: %d identities with %d+ images as templates, %d probes, %d impostor scores each%n", label,
+        centroids.size(), k, probes.size(), n);
+    out.printf("%-8s | %-26s | %-26s | %s%n", "FMR", "first face: counted / model", "centroid: counted / model", "model diff");
+    JsonArray rows = new JsonArray();
+    for (double f : new double[] {1e-2, 1e-3, 1e-4, 1e-5, 1e-6}) {
+      boolean countable = f * n >= 5;
+      double cs = countable ? ImpostorTail.thresholdAt(singleScores, f) : Double.NaN;
+      double cc = countable ? ImpostorTail.thresholdAt(centroidScores, f) : Double.NaN;
+      double ms = singleTail.score(f);
+      double mc = centroidTail.score(f);
+      out.printf(Locale.ROOT, "%-8.0e | %11s / %-12.4f | %11s / %-12.4f | %+.4f%n", f, countable ? String.format(Locale.ROOT, "%.4f", cs) : "-",
+          ms, countable ? String.format(Locale.ROOT, "%.4f", cc) : "-", mc, mc - ms);
+      JsonObject row = new JsonObject().put("fmr", f).put("firstFaceModel", r6(ms)).put("centroidModel", r6(mc));
+      if (countable) {
+        row.put("firstFaceCounted", r6(cs)).put("centroidCounted", r6(cc));
+      }
+      rows.add(row);
+    }
+    // The manifest's calibration.centroidTails entry for k faces.
+    JsonObject manifestEntry = toJson(centroidTail, a, v, probes.size(), ids.size()).put("faces", k)
+        .put("data", String.format(Locale.ROOT, "%s: the centroid of the first %d images of each of the %d identities with %d or more,"
+            + " against every image of the other identities (%d images)", a.images().getFileName(), k, centroids.size(), k, probes.size()))
+        .put("command", "java -jar target/facerec-service.jar evaluate impostors --images LFW_DIR --models-dir models --threads 2 --profile "
+            + v.label() + " --tail-fraction " + a.tailFraction() + " --template-faces " + k);
+    return new JsonObject().put("faces", k).put("identities", centroids.size()).put("probes", probes.size()).put("scores", n)
+        .put("firstFaceTail", new JsonObject().put("u", r6(singleTail.u())).put("sigma", r6(singleTail.sigma())).put("xi", r6(singleTail.xi())))
+        .put("centroidTail", manifestEntry)
+        .put("thresholds", rows);
   }
 
   /** Cosine similarity of every pair of embedded images with different owners. */

@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * A subject enrolled with one or more faces, scored against a probe by one of the {@link Rule}s an index could
- * apply. Evaluation only: the service itself scores every enrolled face on its own (the {@link Rule#BEST} rule).
+ * apply. Evaluation only: the service computes its {@link Rule#CENTROID} in the index shard (index/HnswShard), the
+ * {@link Rule#BEST} rule with SUBJECT_SCORE=best.
  */
 public final class SubjectTemplate {
   /** How the subject's faces become one score. */

@@ -70,6 +70,11 @@ import org.slf4j.LoggerFactory;
  * lock; {@code addAll} then inserts with several threads. Growing the graph briefly blocks
  * searches.
  *
+ * <p>Subjects: the shard also knows which of its faces belong to each subject and keeps, for every subject with two
+ * or more faces, their centroid (the unit-length mean of the unit face vectors). Each hit carries the probe's
+ * cosine to its subject's centroid beside its own: with subjects sharded whole ({@link Shards}), that is the subject's
+ * template score, the score identify decides on.
+ *
  * <p>Capacity: hnswlib has a fixed maximum node count and keeps removed or replaced items as
  * tombstone nodes. The shard counts allocated nodes; when a mutation would overflow, it doubles
  * the capacity, or, when tombstones outnumber live items, rebuilds a compact graph (searches keep
@@ -80,7 +85,8 @@ public final class HnswShard {
 
   /** Snapshot file magic: ASCII "FRHX". */
   static final int MAGIC = 0x46524858;
-  static final int FORMAT_VERSION = 1;
+  /** 2: shards hold whole subjects (format 1 was sharded by face id, so its shards may split a subject). */
+  static final int FORMAT_VERSION = 2;
   static final int DEFAULT_INITIAL_CAPACITY = 1024;
   /** Trailer: payload length (long) then CRC32 of every preceding byte (long). */
   private static final int TRAILER_BYTES = 16;
@@ -111,6 +117,13 @@ public final class HnswShard {
   private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
   private volatile Instant snapshotTime;
   private InnerProduct distance = InnerProduct.best();
+  /**
+   * Subject id to its face ids here: one {@link UUID} for a subject with one face (the common case, no array), a
+   * {@code UUID[]} for several. Written and read only under {@link #mutation}.
+   */
+  private final Map<UUID, Object> members = new HashMap<>();
+  /** Centroid of each subject with two or more faces here; read by searches without a lock. */
+  private final Map<UUID, float[]> centroids = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** An empty shard. */
   public HnswShard(String collection, String modelId, int dimension, IndexParams params) {
@@ -156,6 +169,12 @@ public final class HnswShard {
     this.index = loaded;
     this.nodesUsed.set(nodesUsed);
     this.snapshotTime = snapshotTime;
+    Set<UUID> subjects = new HashSet<>();
+    for (IndexedFace f : loaded.items()) {
+      link(f.subjectId(), f.faceId());
+      subjects.add(f.subjectId());
+    }
+    subjects.forEach(this::retemplate);
   }
 
   // ---- mutations ----
@@ -170,7 +189,7 @@ public final class HnswShard {
     mutation.lock();
     try {
       ensureCapacity(1);
-      insert(index, item);
+      insertAll(List.of(item));
     } finally {
       mutation.unlock();
     }
@@ -188,8 +207,7 @@ public final class HnswShard {
     mutation.lock();
     try {
       ensureCapacity(items.size());
-      HnswIndex<UUID, float[], IndexedFace, Float> target = index;
-      forEachParallel(items, item -> insert(target, item));
+      insertAll(items);
     } finally {
       mutation.unlock();
     }
@@ -200,8 +218,14 @@ public final class HnswShard {
     Objects.requireNonNull(faceId, "faceId");
     mutation.lock();
     try {
+      IndexedFace before = index.get(faceId).orElse(null);
       // Version 0 is the default Item version, so a later add of the same id is accepted again.
-      return index.remove(faceId, 0L);
+      if (before == null || !index.remove(faceId, 0L)) {
+        return false;
+      }
+      unlink(before.subjectId(), faceId);
+      retemplate(before.subjectId());
+      return true;
     } finally {
       mutation.unlock();
     }
@@ -220,11 +244,15 @@ public final class HnswShard {
         current.put(f.faceId(), f);
       }
       int removed = 0;
-      for (UUID id : current.keySet()) {
-        if (!wanted.containsKey(id) && index.remove(id, 0L)) {
+      Set<UUID> touched = new HashSet<>();
+      for (IndexedFace f : current.values()) {
+        if (!wanted.containsKey(f.faceId()) && index.remove(f.faceId(), 0L)) {
           removed++;
+          unlink(f.subjectId(), f.faceId());
+          touched.add(f.subjectId());
         }
       }
+      touched.forEach(this::retemplate);
       int added = 0;
       int updated = 0;
       List<IndexedFace> toInsert = new ArrayList<>();
@@ -240,8 +268,7 @@ public final class HnswShard {
       }
       if (!toInsert.isEmpty()) {
         ensureCapacity(toInsert.size());
-        HnswIndex<UUID, float[], IndexedFace, Float> target = index;
-        forEachParallel(toInsert, item -> insert(target, item));
+        insertAll(toInsert);
       }
       return new ReconcileResult(added, removed, updated);
     } finally {
@@ -282,11 +309,33 @@ public final class HnswShard {
       swap.readLock().unlock();
     }
     List<SearchHit> hits = new ArrayList<>(results.size());
+    Map<UUID, Float> bySubject = new HashMap<>();
     for (SearchResult<IndexedFace, Float> r : results) {
       IndexedFace f = r.item();
-      hits.add(new SearchHit(f.faceId(), f.subjectId(), similarity(1f - r.distance())));
+      float sim = similarity(1f - r.distance());
+      hits.add(new SearchHit(f.faceId(), f.subjectId(), sim, subjectSimilarity(query, f.subjectId(), sim, bySubject)));
     }
     return hits;
+  }
+
+  /**
+   * The {@code k} best subjects among those with a face among the nearest efSearch faces (the graph search explores
+   * that many anyway), one hit each (its nearest face, carrying the subject's score), ranked by the subject's centroid
+   * score when {@code byCentroid}, else by the nearest face. A subject with many faces would otherwise fill a face list
+   * alone, and a centroid can rank far from its best face: a few noisy faces near the probe make a high best face and
+   * a low centroid.
+   */
+  public List<SearchHit> searchSubjects(float[] vector, int k, boolean byCentroid) {
+    checkK(k);
+    Map<UUID, SearchHit> first = new LinkedHashMap<>();
+    for (SearchHit h : search(vector, Math.max(k, efSearch))) {
+      first.putIfAbsent(h.subjectId(), h);
+    }
+    List<SearchHit> subjects = new ArrayList<>(first.values());
+    if (byCentroid) {
+      subjects.sort((a, b) -> Float.compare(b.subjectSimilarity(), a.subjectSimilarity()));
+    }
+    return subjects.size() > k ? new ArrayList<>(subjects.subList(0, k)) : subjects;
   }
 
   /** The exact {@code k} nearest faces by brute force: the reference for measuring recall. */
@@ -313,11 +362,44 @@ public final class HnswShard {
       }
     }
     List<SearchHit> hits = new ArrayList<>(best.size());
+    Map<UUID, Float> bySubject = new HashMap<>();
     for (SearchHit h : best) {
-      hits.add(new SearchHit(h.faceId(), h.subjectId(), similarity(h.similarity())));
+      float sim = similarity(h.similarity());
+      hits.add(new SearchHit(h.faceId(), h.subjectId(), sim, subjectSimilarity(query, h.subjectId(), sim, bySubject)));
     }
     hits.sort((a, b) -> Float.compare(b.similarity(), a.similarity()));
     return hits;
+  }
+
+  /**
+   * The probe's cosine to the subject's centroid; a subject with one face here is that face ({@code faceSimilarity}).
+   * {@code seen} caches it per search, as several hits often share a subject.
+   */
+  private float subjectSimilarity(float[] query, UUID subject, float faceSimilarity, Map<UUID, Float> seen) {
+    Float known = seen.get(subject);
+    if (known != null) {
+      return known;
+    }
+    float[] c = centroids.get(subject);
+    float s = c == null ? faceSimilarity : similarity(dot(query, c));
+    seen.put(subject, s);
+    return s;
+  }
+
+  /** The faces of {@code subject} in this shard. */
+  int faceCount(UUID subject) {
+    mutation.lock();
+    try {
+      Object m = members.get(subject);
+      return m == null ? 0 : m instanceof UUID ? 1 : ((UUID[]) m).length;
+    } finally {
+      mutation.unlock();
+    }
+  }
+
+  /** The centroid searches use for {@code subject}, or null when it has fewer than two faces here (tests). */
+  float[] centroid(UUID subject) {
+    return centroids.get(subject);
   }
 
   /** Live items (removed ones excluded). */
@@ -605,6 +687,96 @@ public final class HnswShard {
         .withRemoveEnabled()
         .withCustomSerializers(new UuidSerializer(), new FaceSerializer())
         .build();
+  }
+
+  /**
+   * Inserts prepared items (in parallel when there are many), then brings the subjects they join or leave up to
+   * date; caller holds {@link #mutation} and has ensured capacity.
+   */
+  private void insertAll(List<IndexedFace> items) {
+    HnswIndex<UUID, float[], IndexedFace, Float> target = index;
+    List<IndexedFace> before = new ArrayList<>(items.size());
+    for (IndexedFace item : items) {
+      before.add(target.get(item.faceId()).orElse(null));
+    }
+    if (items.size() == 1) {
+      insert(target, items.get(0));
+    } else {
+      forEachParallel(items, item -> insert(target, item));
+    }
+    Set<UUID> touched = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      IndexedFace was = before.get(i);
+      IndexedFace now = items.get(i);
+      if (was != null && was.equals(now)) {
+        continue;
+      }
+      if (was != null) {
+        unlink(was.subjectId(), was.faceId());
+        touched.add(was.subjectId());
+      }
+      link(now.subjectId(), now.faceId());
+      touched.add(now.subjectId());
+    }
+    touched.forEach(this::retemplate);
+  }
+
+  /** Records {@code face} as one of {@code subject}'s; caller holds {@link #mutation}. */
+  private void link(UUID subject, UUID face) {
+    Object m = members.get(subject);
+    if (m == null) {
+      members.put(subject, face);
+    } else if (m instanceof UUID one) {
+      if (!one.equals(face)) {
+        members.put(subject, new UUID[] {one, face});
+      }
+    } else {
+      UUID[] many = (UUID[]) m;
+      if (!Arrays.asList(many).contains(face)) {
+        UUID[] grown = Arrays.copyOf(many, many.length + 1);
+        grown[many.length] = face;
+        members.put(subject, grown);
+      }
+    }
+  }
+
+  /** Forgets {@code face} as one of {@code subject}'s; caller holds {@link #mutation}. */
+  private void unlink(UUID subject, UUID face) {
+    Object m = members.get(subject);
+    if (m instanceof UUID one) {
+      if (one.equals(face)) {
+        members.remove(subject);
+      }
+    } else if (m instanceof UUID[] many) {
+      UUID[] left = Arrays.stream(many).filter(id -> !id.equals(face)).toArray(UUID[]::new);
+      members.put(subject, left.length == 1 ? left[0] : left);
+    }
+  }
+
+  /** Recomputes {@code subject}'s centroid from its faces' stored vectors; caller holds {@link #mutation}. */
+  private void retemplate(UUID subject) {
+    if (!(members.get(subject) instanceof UUID[] many)) {
+      centroids.remove(subject);
+      return;
+    }
+    double[] sum = new double[dimension];
+    for (UUID id : many) {
+      float[] v = index.get(id).orElseThrow(() -> new IllegalStateException("face " + id + " of subject " + subject
+          + " is not in index " + collection)).vector();
+      for (int i = 0; i < dimension; i++) {
+        sum[i] += v[i];
+      }
+    }
+    double sq = 0;
+    for (double x : sum) {
+      sq += x * x;
+    }
+    float[] c = new float[dimension];
+    double inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    for (int i = 0; i < dimension; i++) {
+      c[i] = (float) (sum[i] * inv);
+    }
+    centroids.put(subject, c);
   }
 
   /** Inserts one prepared item; caller holds {@link #mutation} and has ensured capacity. */

@@ -71,17 +71,18 @@ public final class IndexClient {
   }
 
   /**
-   * The {@code k} nearest faces of the whole collection: one search per shard, each to one replica (this
+   * The {@code k} subjects with the nearest faces in the whole collection, one hit each: one search per shard, each to one replica (this
    * node's first, then the least loaded), another replica asked when one has not answered within the hedge
    * delay or failed; the shards' hits merged. Shards no replica answered for are listed, never hidden.
    */
-  public Future<Outcome> search(String collection, float[] vector, int k) {
-    return Spans.around(tracer, "index search", Attributes.of(TOP_K, (long) k), () -> searchShards(collection, vector, k, Spans.capture(tracer)));
+  public Future<Outcome> search(String collection, float[] vector, int k, boolean byCentroid) {
+    return Spans.around(tracer, "index search", Attributes.of(TOP_K, (long) k),
+        () -> searchShards(collection, vector, k, byCentroid, Spans.capture(tracer)));
   }
 
   private static final AttributeKey<Long> TOP_K = AttributeKey.longKey("facerec.index.k");
 
-  private Future<Outcome> searchShards(String collection, float[] vector, int k, Context span) {
+  private Future<Outcome> searchShards(String collection, float[] vector, int k, boolean byCentroid, Context span) {
     if (membership.members().size() < minMembers) {
       // Cut off from the majority: this side cannot vouch for the whole gallery.
       return Future.failedFuture(new FaceException(Failure.INDEX_UNAVAILABLE, "this node is cut off from the cluster majority ("
@@ -101,7 +102,7 @@ public final class IndexClient {
       List<Future<SearchResult>> perShard = new ArrayList<>();
       for (int s = 0; s < n; s++) {
         List<String> order = table.candidates(Shards.key(collection, s), membership.selfId(), this::loadOf, nodes);
-        perShard.add(hedged(order, new SearchRequest(collection, s, vector, k), span));
+        perShard.add(hedged(order, new SearchRequest(collection, s, vector, k, byCentroid), span));
       }
       return Future.join(perShard).otherwiseEmpty().map(v -> {
         List<SearchResult.Hit> hits = new ArrayList<>();
@@ -113,15 +114,17 @@ public final class IndexClient {
             missing.add(s);
           }
         }
-        hits.sort((a, b) -> Float.compare(b.similarity(), a.similarity()));
+        // Shards hold whole subjects: each subject comes from one shard, once.
+        hits.sort(byCentroid ? (a, b) -> Float.compare(b.subjectSimilarity(), a.subjectSimilarity())
+            : (a, b) -> Float.compare(b.similarity(), a.similarity()));
         return new Outcome(hits.size() > k ? List.copyOf(hits.subList(0, k)) : hits, missing);
       });
     });
   }
 
   /** Like {@link #search} but fails with INDEX_UNAVAILABLE naming the missing shards, unless {@code allowPartial}. */
-  public Future<Outcome> searchAll(String collection, float[] vector, int k, boolean allowPartial) {
-    return search(collection, vector, k).compose(o -> o.missingShards().isEmpty() || allowPartial ? Future.succeededFuture(o)
+  public Future<Outcome> searchAll(String collection, float[] vector, int k, boolean byCentroid, boolean allowPartial) {
+    return search(collection, vector, k, byCentroid).compose(o -> o.missingShards().isEmpty() || allowPartial ? Future.succeededFuture(o)
         : Future.failedFuture(new FaceException(Failure.INDEX_UNAVAILABLE, "no replica of shard(s) " + o.missingShards()
             + " of collection '" + collection + "' answered; add allowPartial=true to search the others")
             .withDetails(new JsonObject().put("missingShards", new io.vertx.core.json.JsonArray(o.missingShards())))));

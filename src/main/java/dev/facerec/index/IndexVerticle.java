@@ -380,8 +380,8 @@ public final class IndexVerticle extends VerticleBase {
     }
     // The position before the search: the graph searched holds at least every change up to it.
     long applied = replica.applied();
-    searchers.executeBlocking(() -> shard.search(req.vector(), req.k()).stream()
-            .map(h -> new SearchResult.Hit(h.faceId(), h.subjectId(), h.similarity()))
+    searchers.executeBlocking(() -> shard.searchSubjects(req.vector(), req.k(), req.byCentroid()).stream()
+            .map(h -> new SearchResult.Hit(h.faceId(), h.subjectId(), h.similarity(), h.subjectSimilarity()))
             .toList(), false)
         .onSuccess(hits -> msg.reply(new SearchResult(hits, applied)))
         .onFailure(t -> {

@@ -83,7 +83,7 @@ public final class Replica {
   /** Applies the entries of {@code c} that belong to {@code shard} (key {@code key}), without touching the sequence. */
   public static void applyTo(String key, HnswShard shard, long[] checksum, IndexChange c) {
     for (IndexChange.Entry e : c.add()) {
-      if (!key.equals(Shards.key(c.collection(), Shards.of(e.faceId(), c.shards())))) {
+      if (!key.equals(Shards.key(c.collection(), Shards.of(e.subjectId(), c.shards())))) {
         continue;
       }
       IndexedFace before = shard.get(e.faceId());
@@ -93,10 +93,8 @@ public final class Replica {
       shard.add(new IndexedFace(e.faceId(), e.subjectId(), e.vector()));
       checksum[0] += hash(shard.get(e.faceId()));
     }
+    // A removal names the face only: it is in whichever shard holds it, if any.
     for (UUID id : c.remove()) {
-      if (!key.equals(Shards.key(c.collection(), Shards.of(id, c.shards())))) {
-        continue;
-      }
       IndexedFace before = shard.get(id);
       if (before != null && shard.remove(id)) {
         checksum[0] -= hash(before);
@@ -120,8 +118,14 @@ public final class Replica {
       return; // settings, or an add whose face was deleted since (its removal follows)
     }
     Set<String> touched = new TreeSet<>();
-    c.add().forEach(e -> touched.add(Shards.key(c.collection(), Shards.of(e.faceId(), c.shards()))));
-    c.remove().forEach(id -> touched.add(Shards.key(c.collection(), Shards.of(id, c.shards()))));
+    c.add().forEach(e -> touched.add(Shards.key(c.collection(), Shards.of(e.subjectId(), c.shards()))));
+    for (int s = 0; s < Math.max(1, c.shards()) && !c.remove().isEmpty(); s++) {
+      String key = Shards.key(c.collection(), s);
+      HnswShard shard = shards.get(key);
+      if (shard != null && c.remove().stream().anyMatch(id -> shard.get(id) != null)) {
+        touched.add(key);
+      }
+    }
     for (String key : touched) {
       HnswShard shard = shards.get(key);
       if (shard == null) {

@@ -65,7 +65,8 @@ public final class ModelManifest {
           fmrPoints(p.getJsonObject("calibration")),
           p.getDouble("identifyThreshold", p.getDouble("threshold")),
           p.getString("identifyThresholdSource", p.getString("thresholdSource", "")),
-          impostorTail(p.getJsonObject("calibration")));
+          impostorTail(p.getJsonObject("calibration") == null ? null : p.getJsonObject("calibration").getJsonObject("impostorTail")),
+          centroidTails(p.getJsonObject("calibration")));
       if (spec.refineLandmarks() && spec.landmarks() == null) {
         throw new ModelException("profile " + spec.id() + " sets refineLandmarks but names no landmarks model");
       }
@@ -129,9 +130,20 @@ public final class ModelManifest {
     return List.copyOf(points);
   }
 
+  /** {@code calibration.centroidTails}: impostor tails of centroid templates, each as {@link #impostorTail}. */
+  private static List<ImpostorTail> centroidTails(JsonObject calibration) {
+    JsonArray a = calibration == null ? null : calibration.getJsonArray("centroidTails");
+    List<ImpostorTail> out = new ArrayList<>();
+    if (a != null) {
+      for (int i = 0; i < a.size(); i++) {
+        out.add(impostorTail(a.getJsonObject(i)));
+      }
+    }
+    return List.copyOf(out);
+  }
+
   /** {@code calibration.impostorTail}: {@code u, zeta, sigma, xi, body: [{fmr, threshold}], pairs}. */
-  private static ImpostorTail impostorTail(JsonObject calibration) {
-    JsonObject t = calibration == null ? null : calibration.getJsonObject("impostorTail");
+  private static ImpostorTail impostorTail(JsonObject t) {
     if (t == null) {
       return null;
     }

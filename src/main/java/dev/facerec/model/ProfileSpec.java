@@ -13,6 +13,8 @@ import java.util.List;
  *     through); the 1:1 {@code threshold} when the manifest has none
  * @param impostorTail the fitted impostor score tail that sizes the 1:N threshold to a gallery
  *     ({@code calibration.impostorTail}); null when the profile has none
+ * @param centroidTails the same for subjects scored by the centroid of several faces, one per face count measured
+ *     ({@code calibration.centroidTails}); empty when the profile has none (they then count as single faces)
  * @param refineLandmarks whether the landmark model replaces the detector's own points by default
  *     (manifest field {@code refineLandmarks}, default false)
  */
@@ -28,7 +30,8 @@ public record ProfileSpec(
     List<FmrPoint> fmrThresholds,
     double identifyThreshold,
     String identifyThresholdSource,
-    ImpostorTail impostorTail) {
+    ImpostorTail impostorTail,
+    List<ImpostorTail> centroidTails) {
 
   /** The threshold at which the false-match rate measured on the calibration pairs was {@code fmr}. */
   public record FmrPoint(double fmr, double threshold) {}
@@ -36,6 +39,6 @@ public record ProfileSpec(
   /** The same profile with refinement switched on or off by default (the evaluation tool compares both). */
   public ProfileSpec withRefineLandmarks(boolean refine) {
     return new ProfileSpec(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refine, fmrThresholds,
-        identifyThreshold, identifyThresholdSource, impostorTail);
+        identifyThreshold, identifyThresholdSource, impostorTail, centroidTails);
   }
 }

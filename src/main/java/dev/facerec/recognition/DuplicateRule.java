@@ -13,10 +13,15 @@ import java.util.UUID;
 public final class DuplicateRule {
   private DuplicateRule() {}
 
-  /** The best hit of another subject at or above {@code threshold}, if any. */
+  /** The best hit of another subject at or above {@code threshold}, subjects scored by their best face, if any. */
   public static Optional<SearchResult.Hit> conflict(List<SearchResult.Hit> hits, UUID subjectId, double threshold) {
+    return conflict(hits, subjectId, threshold, SubjectScore.BEST_FACE);
+  }
+
+  /** The hit of the best-scoring other subject at or above {@code threshold}, subjects scored as identify scores them. */
+  public static Optional<SearchResult.Hit> conflict(List<SearchResult.Hit> hits, UUID subjectId, double threshold, SubjectScore score) {
     return hits.stream()
-        .filter(h -> !h.subjectId().equals(subjectId) && h.similarity() >= threshold)
-        .max((a, b) -> Float.compare(a.similarity(), b.similarity()));
+        .filter(h -> !h.subjectId().equals(subjectId) && score.of(h) >= threshold)
+        .max((a, b) -> Float.compare(score.of(a), score.of(b)));
   }
 }

@@ -7,29 +7,29 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * Each collection's subject count as last read, re-read when older than {@code maxAgeNanos}: the 1:N threshold
+ * Each collection's size ({@link GallerySize}: subjects, and those with several faces) as last read, re-read when older than {@code maxAgeNanos}: the 1:N threshold
  * moves with the logarithm of the count, so a count a few seconds old decides the same, and identify does not pay
  * a count per request. When a re-read fails (the database is down) the last count serves; when there is none,
  * {@code unknown}: a size at least as large as any gallery served, so that an unknown size never lets a stranger
  * through more easily than the configured rate allows (identify stays up from memory, stricter, until the count is back).
  */
 public final class GallerySizes {
-  private record Read(long count, long at) {}
+  private record Read(GallerySize count, long at) {}
 
-  private final Function<String, Future<Long>> counter;
+  private final Function<String, Future<GallerySize>> counter;
   private final LongSupplier clock;
   private final long maxAgeNanos;
-  private final long unknown;
+  private final GallerySize unknown;
   private final Map<String, Read> reads = new ConcurrentHashMap<>();
 
-  public GallerySizes(Function<String, Future<Long>> counter, long maxAgeNanos, LongSupplier clock, long unknown) {
+  public GallerySizes(Function<String, Future<GallerySize>> counter, long maxAgeNanos, LongSupplier clock, GallerySize unknown) {
     this.counter = counter;
     this.maxAgeNanos = maxAgeNanos;
     this.clock = clock;
     this.unknown = unknown;
   }
 
-  public Future<Long> count(String collection) {
+  public Future<GallerySize> count(String collection) {
     Read last = reads.get(collection);
     long now = clock.getAsLong();
     if (last != null && now - last.at() < maxAgeNanos) {

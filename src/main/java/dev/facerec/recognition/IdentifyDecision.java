@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The open-set decision for one probe face: rank subjects by their best face's similarity, then
+ * The open-set decision for one probe face: rank subjects by their score ({@link SubjectScore}: the cosine to their
+ * faces' centroid, or their best face's), then
  * {@code match} when the best is at or above the threshold and leads the runner-up by at least the minimum
  * margin; {@code unknown} otherwise ({@code ambiguous} when two subjects are both above and too close).
  * A hit whose subject has no name (deleted meanwhile) is left out.
@@ -18,10 +19,15 @@ public record IdentifyDecision(Outcome outcome, UUID subjectId, Float similarity
   public record Candidate(UUID subjectId, String name, float similarity) {}
 
   public static IdentifyDecision decide(List<SearchResult.Hit> hits, Map<UUID, String> names, int limit, double threshold, double minMargin) {
+    return decide(hits, names, limit, threshold, minMargin, SubjectScore.BEST_FACE);
+  }
+
+  public static IdentifyDecision decide(List<SearchResult.Hit> hits, Map<UUID, String> names, int limit, double threshold, double minMargin,
+      SubjectScore score) {
     Map<UUID, Float> bySubject = new LinkedHashMap<>();
     for (SearchResult.Hit h : hits) {
       if (names.containsKey(h.subjectId())) {
-        bySubject.merge(h.subjectId(), h.similarity(), Math::max);
+        bySubject.merge(h.subjectId(), score.of(h), Math::max);
       }
     }
     List<Candidate> ranked = bySubject.entrySet().stream()

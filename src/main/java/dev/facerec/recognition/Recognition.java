@@ -38,7 +38,7 @@ import java.util.UUID;
 public final class Recognition {
   /** What the sequences need to know about the deployment. */
   public record Settings(String profile, String modelId, double verifyThreshold, double identifyThreshold, QualityGate gate,
-      boolean duplicateCheck) {}
+      boolean duplicateCheck, SubjectScore subjectScore) {}
 
   private final GalleryStore store;
   private final InferenceClient inference;
@@ -73,7 +73,7 @@ public final class Recognition {
     return inference.embed(image, selection, requestId).compose(result -> {
       List<Future<IndexClient.Outcome>> searches = new ArrayList<>();
       for (FaceData f : result.faces()) {
-        // Several faces of one subject may be enrolled: ask for more hits than subjects wanted.
+        // More subjects than wanted: they come by their nearest face, and a centroid can rank below its best face.
         searches.add(search(collection, f.embedding(), Math.min(limit * 4, 400), allowPartial));
       }
       return Future.all(searches).compose(all -> {
@@ -83,7 +83,8 @@ public final class Recognition {
           JsonArray faces = new JsonArray();
           for (int i = 0; i < result.faces().size(); i++) {
             FaceData face = result.faces().get(i);
-            IdentifyDecision d = IdentifyDecision.decide(searches.get(i).result().hits(), names, limit, policy.threshold(), policy.minMargin());
+            IdentifyDecision d = IdentifyDecision.decide(searches.get(i).result().hits(), names, limit, policy.threshold(), policy.minMargin(),
+                settings.subjectScore());
             metrics.identified(RecognitionMetrics.Decision.valueOf(d.outcome().name()), d.similarity() == null ? 0 : d.similarity());
             faces.add(withEmbeddings ? render(face, d).put("embedding", embeddingJson(face.embedding())) : render(face, d));
           }
@@ -96,6 +97,7 @@ public final class Recognition {
               .put("threshold", round((float) policy.threshold()))
               .put("thresholdSource", policy.source())
               .put("minMargin", policy.minMargin())
+              .put("subjectScore", settings.subjectScore().id())
               .put("faces", faces);
           if (!missing.isEmpty()) {
             out.put("partial", true).put("missingShards", new JsonArray(new ArrayList<>(missing)));
@@ -184,18 +186,19 @@ public final class Recognition {
 
   private Future<Void> refuseDuplicate(String collection, UUID subjectId, float[] embedding) {
     double threshold = settings.identifyThreshold();
-    return search(collection, embedding, 10, false).compose(r -> DuplicateRule.conflict(r.hits(), subjectId, threshold)
+    SubjectScore score = settings.subjectScore();
+    return search(collection, embedding, 10, false).compose(r -> DuplicateRule.conflict(r.hits(), subjectId, threshold, score)
         .<Future<Void>>map(h -> Future.failedFuture(new FaceException(Failure.DUPLICATE_IDENTITY, String.format(
             "the face already matches subject %s (similarity %.3f >= threshold %.3f); add ?allowDuplicate=true to enroll it anyway",
-            h.subjectId(), h.similarity(), threshold))
-            .withDetails(new JsonObject().put("subjectId", h.subjectId().toString()).put("similarity", round(h.similarity())))))
+            h.subjectId(), score.of(h), threshold))
+            .withDetails(new JsonObject().put("subjectId", h.subjectId().toString()).put("similarity", round(score.of(h))))))
         .orElse(Future.succeededFuture()));
   }
 
   /** A search of every shard of the collection, timed per collection. */
   private Future<IndexClient.Outcome> search(String collection, float[] vector, int k, boolean allowPartial) {
     long t0 = System.nanoTime();
-    return index.searchAll(collection, vector, k, allowPartial).onSuccess(r -> metrics.searched(collection, System.nanoTime() - t0));
+    return index.searchAll(collection, vector, k, settings.subjectScore() == SubjectScore.CENTROID, allowPartial).onSuccess(r -> metrics.searched(collection, System.nanoTime() - t0));
   }
 
   /** Deletes a subject and its faces; completes once the replicas dropped them. Returns the number of faces. */

@@ -87,6 +87,11 @@ public final class ThresholdRules {
 
   /** The identify policy for a collection of {@code subjects} subjects (ignored unless {@link #needsSize}). */
   public Policy forIdentify(Request r, String collection, CollectionSettings s, long subjects) {
+    return forIdentify(r, collection, s, GallerySize.of(subjects));
+  }
+
+  /** The identify policy for a collection of this size (ignored unless {@link #needsSize}). */
+  public Policy forIdentify(Request r, String collection, CollectionSettings s, GallerySize subjects) {
     checkIdentify(r, collection, s);
     double margin = r.minMargin() != null ? r.minMargin() : s.minMargin() != null ? s.minMargin() : d.minMargin();
     if (r.threshold() != null) {
@@ -109,7 +114,7 @@ public final class ThresholdRules {
   }
 
   /** The threshold a collection's settings give at {@code subjects} subjects (the settings view shows it). */
-  public double effective(String collection, CollectionSettings s, long subjects) {
+  public double effective(String collection, CollectionSettings s, GallerySize subjects) {
     return forIdentify(Request.NONE, collection, s, subjects).threshold();
   }
 
@@ -126,6 +131,10 @@ public final class ThresholdRules {
   }
 
   private double fpirThreshold(double fpir, long subjects) {
+    return fpirThreshold(fpir, GallerySize.of(subjects));
+  }
+
+  private double fpirThreshold(double fpir, GallerySize size) {
     if (d.openSet() == null) {
       throw new FaceException(Failure.INVALID_REQUEST, "profile '" + d.profile() + "' has no fitted impostor tail:"
           + " give a raw 'threshold' instead of 'targetFpir'");
@@ -133,12 +142,13 @@ public final class ThresholdRules {
     if (!(fpir >= MIN_FPIR && fpir <= MAX_FPIR)) {
       throw new FaceException(Failure.INVALID_REQUEST, String.format(Locale.ROOT, "'targetFpir' must be between %.0e and %.0e", MIN_FPIR, MAX_FPIR));
     }
-    return d.openSet().threshold(Math.max(1, subjects), fpir);
+    return d.openSet().threshold(new GallerySize(Math.max(1, size.subjects()), size.multiFace()), fpir);
   }
 
-  private String fpirSource(String what, double fpir, long subjects) {
-    return String.format(Locale.ROOT, "%s=%.0e for %d subjects, from the impostor tail of profile '%s'", what, fpir, Math.max(1, subjects),
-        d.profile());
+  private String fpirSource(String what, double fpir, GallerySize size) {
+    String several = size.multiFace() == 0 ? "" : String.format(Locale.ROOT, " (%d scored by the centroid of several faces)", size.multiFace());
+    return String.format(Locale.ROOT, "%s=%.0e for %d subjects%s, from the impostor tails of profile '%s'", what, fpir,
+        Math.max(1, size.subjects()), several, d.profile());
   }
 
   private static void both(Double threshold, Double rate, String name) {

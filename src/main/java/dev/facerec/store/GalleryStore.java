@@ -415,11 +415,18 @@ public final class GalleryStore {
         .recover(GalleryStore::translate);
   }
 
-  /** How many subjects of the collection have at least one face: the N that sizes the 1:N threshold. */
-  public Future<Long> subjectCount(String collection) {
-    return pool.preparedQuery("SELECT count(DISTINCT subject_id) FROM faces WHERE collection = $1")
+  /**
+   * How many subjects of the collection have at least one face, and how many of them several (identify scores those by
+   * their centroid): what sizes the 1:N threshold.
+   */
+  public Future<dev.facerec.recognition.GallerySize> gallerySize(String collection) {
+    return pool.preparedQuery("SELECT count(*), count(*) FILTER (WHERE n > 1) FROM"
+            + " (SELECT count(*) AS n FROM faces WHERE collection = $1 GROUP BY subject_id) s")
         .execute(Tuple.of(collection))
-        .map(rows -> rows.iterator().next().getLong(0))
+        .map(rows -> {
+          var row = rows.iterator().next();
+          return new dev.facerec.recognition.GallerySize(row.getLong(0), row.getLong(1));
+        })
         .recover(GalleryStore::translate);
   }
 

@@ -430,6 +430,87 @@ abstract class ApiTestBase {
         enrolled.json().getInteger("facesInImage"), two.json().getJsonObject("error").getString("message"));
   }
 
+  @Test
+  @Order(14)
+  @DisplayName("a subject with several faces is identified by their centroid, and its collection's threshold counts it as such")
+  void identifiesByTheCentroidOfASubjectsFaces() {
+    Path orl = TestData.faces().resolve("orl/s1");
+    String id = http.postJson("/api/v1/subjects", "{\"name\":\"s1\",\"collection\":\"centroid\"}").json().getString("id");
+    for (int i = 1; i <= 3; i++) {
+      Http.Res r = http.postFile("/api/v1/subjects/" + id + "/faces", read(orl.resolve(i + ".png")));
+      assertEquals(201, r.status(), r.toString());
+      assertEquals(i, r.json().getInteger("subjectFaceCount"), r.toString());
+    }
+    String other = http.postJson("/api/v1/subjects", "{\"name\":\"s2\",\"collection\":\"centroid\"}").json().getString("id");
+    assertEquals(201, http.postFile("/api/v1/subjects/" + other + "/faces", read(TestData.faces().resolve("orl/s2/1.png"))).status());
+    byte[] probe = read(orl.resolve("4.png"));
+    Http.Res who = http.postFile("/api/v1/identify?collection=centroid&largestOnly=true&limit=2", probe);
+    assertEquals(200, who.status(), who.toString());
+    assertEquals("centroid", who.json().getString("subjectScore"), who.toString());
+    assertTrue(who.json().getString("thresholdSource").contains("for 2 subjects (1 scored by the centroid of several faces)"), who.toString());
+    JsonObject face = who.json().getJsonArray("faces").getJsonObject(0);
+    JsonObject top = face.getJsonArray("candidates").getJsonObject(0);
+    assertEquals(id, top.getString("subjectId"), who.toString());
+
+    // The expected score, from the stored embeddings: the probe's (enrolled in a scratch collection) against the
+    // unit-length mean of the subject's three.
+    String scratch = http.postJson("/api/v1/subjects", "{\"name\":\"probe\",\"collection\":\"centroid-probe\"}").json().getString("id");
+    assertEquals(201, http.postFile("/api/v1/subjects/" + scratch + "/faces", probe).status());
+    float[] p = exported("centroid-probe").get(0);
+    List<float[]> mine = exported("centroid", id);
+    assertEquals(3, mine.size());
+    float[] c = new float[p.length];
+    double best = -1;
+    for (float[] f : mine) {
+      for (int i = 0; i < c.length; i++) {
+        c[i] += f[i] / norm(f);
+      }
+      best = Math.max(best, dot(p, f) / (norm(p) * norm(f)));
+    }
+    double centroid = dot(p, c) / (norm(p) * norm(c));
+    assertTrue(Math.abs(centroid - best) > 0.002, "the data cannot tell the rules apart: centroid " + centroid + ", best " + best);
+    assertEquals(centroid, top.getDouble("similarity"), 2e-3, who.toString());
+    JsonObject settings = http.get("/api/v1/collections/centroid/settings").json();
+    assertEquals(2, settings.getInteger("subjects"), settings.encode());
+    assertEquals(1, settings.getInteger("subjectsWithSeveralFaces"), settings.encode());
+    System.out.printf("[%s] centroid: subject score %.4f (centroid %.4f, best face %.4f), threshold %.4f%n", profile,
+        top.getDouble("similarity"), centroid, best, who.json().getDouble("threshold"));
+    for (String s : List.of(id, other, scratch)) {
+      assertEquals(204, http.delete("/api/v1/subjects/" + s).status());
+    }
+  }
+
+  /** The embeddings of a collection's faces (of one subject when given), from the admin export. */
+  List<float[]> exported(String collection, String... subject) {
+    Http.Res r = http.get("/api/v1/collections/" + collection + "/embeddings");
+    assertEquals(200, r.status(), r.toString());
+    List<float[]> out = new java.util.ArrayList<>();
+    for (String line : r.body().split("\n")) {
+      JsonObject j = new JsonObject(line);
+      if (!j.containsKey("embedding") || subject.length > 0 && !subject[0].equals(j.getString("subjectId"))) {
+        continue;
+      }
+      java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(j.getString("embedding")))
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      float[] v = new float[fb.remaining()];
+      fb.get(v);
+      out.add(v);
+    }
+    return out;
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += (double) a[i] * b[i];
+    }
+    return s;
+  }
+
+  private static double norm(float[] a) {
+    return Math.sqrt(dot(a, a));
+  }
+
   /** {@code base} with {@code other}, scaled to {@code scale} of base's height, pasted at its top left; a JPEG. */
   static byte[] compose(java.awt.image.BufferedImage base, java.awt.image.BufferedImage other, double scale) throws IOException {
     int h = (int) (base.getHeight() * scale);

@@ -79,8 +79,12 @@ class CodecsTest {
     assertEquals(40, sr.k());
     UUID f = UUID.randomUUID();
     UUID s = UUID.randomUUID();
-    SearchResult res = roundTrip(new SearchResult(List.of(new SearchResult.Hit(f, s, 0.73f)), 42), SearchResult.class);
-    assertEquals(new SearchResult.Hit(f, s, 0.73f), res.hits().get(0));
+    SearchResult res = roundTrip(new SearchResult(List.of(new SearchResult.Hit(f, s, 0.73f, 0.81f)), 42), SearchResult.class);
+    assertEquals(new SearchResult.Hit(f, s, 0.73f, 0.81f), res.hits().get(0));
+    // A hit from a node of the previous version (no subject score): the face score stands in.
+    Wire old = new Wire(new io.vertx.core.json.JsonObject().put("seq", 1L).put("hits", new io.vertx.core.json.JsonArray()
+        .add(new io.vertx.core.json.JsonArray().add(f.toString()).add(s.toString()).add(0.6f))));
+    assertEquals(new SearchResult.Hit(f, s, 0.6f, 0.6f), SearchResult.fromWire(old).hits().get(0));
     assertEquals(42, res.appliedSeq());
     IndexChange add = roundTrip(IndexChange.adding(7, "c", 6, f, s, v), IndexChange.class);
     assertEquals(6, add.shards());

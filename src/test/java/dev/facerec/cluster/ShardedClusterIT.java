@@ -204,16 +204,36 @@ class ShardedClusterIT {
   }
 
   /** Exact top-5 subjects by cosine over an export of the collection. */
+  /** The 5 best subjects by brute force, each scored as the service scores it: the cosine to the centroid of its faces. */
   List<String> exact(Map<String, float[]> faceVectors, Map<String, String> faceSubject, float[] q) {
-    Map<String, Double> best = new HashMap<>();
+    Map<String, double[]> sums = new HashMap<>();
     faceVectors.forEach((face, v) -> {
-      double s = 0;
+      double[] sum = sums.computeIfAbsent(faceSubject.get(face), k -> new double[v.length]);
+      double n = Math.sqrt(dot(v, v));
       for (int i = 0; i < v.length; i++) {
-        s += v[i] * q[i];
+        sum[i] += v[i] / n;
       }
-      best.merge(faceSubject.get(face), s, Math::max);
     });
-    return best.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(5).map(Map.Entry::getKey).toList();
+    Map<String, Double> score = new HashMap<>();
+    double qn = Math.sqrt(dot(q, q));
+    sums.forEach((subject, sum) -> {
+      double d = 0;
+      double n = 0;
+      for (int i = 0; i < sum.length; i++) {
+        d += sum[i] * q[i];
+        n += sum[i] * sum[i];
+      }
+      score.put(subject, d / (Math.sqrt(n) * qn));
+    });
+    return score.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(5).map(Map.Entry::getKey).toList();
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += (double) a[i] * b[i];
+    }
+    return s;
   }
 
   /** A probe's name in the scratch collection: fixture file names repeat across people. */

@@ -284,6 +284,126 @@ class HnswShardTest {
     assertTrue(perFace > 4L * DIM && perFace < 4L * DIM + 1000, "per face " + perFace);
   }
 
+  @Test
+  @DisplayName("scores a subject by the centroid of its faces, kept up to date through add, replace, remove, reconcile and reload")
+  void subjectCentroids() throws IOException {
+    HnswShard shard = shard();
+    shard.addAll(randomFaces(200, DIM)); // other subjects, one face each
+    UUID alice = randomId();
+    UUID bob = randomId();
+    List<IndexedFace> aliceFaces = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      aliceFaces.add(new IndexedFace(randomId(), alice, randomUnit(DIM)));
+    }
+    aliceFaces.forEach(shard::add);
+    IndexedFace bobFace = new IndexedFace(randomId(), bob, randomUnit(DIM));
+    shard.add(bobFace);
+    float[] probe = randomUnit(DIM);
+
+    assertEquals(3, shard.faceCount(alice));
+    assertSubjectScores(shard, probe, alice, centroid(aliceFaces));
+    assertNull(shard.centroid(bob), "one face: no centroid kept");
+    SearchHit bobHit = hitOf(shard.search(bobFace.vector(), 50), bob);
+    assertEquals(bobHit.similarity(), bobHit.subjectSimilarity(), "one face scores itself");
+
+    // A face moves from Alice to Bob (same id, new subject): both subjects change.
+    IndexedFace moved = new IndexedFace(aliceFaces.get(0).faceId(), bob, aliceFaces.get(0).vector());
+    shard.add(moved);
+    assertEquals(2, shard.faceCount(alice));
+    assertEquals(2, shard.faceCount(bob));
+    assertSubjectScores(shard, probe, alice, centroid(aliceFaces.subList(1, 3)));
+    assertSubjectScores(shard, probe, bob, centroid(List.of(bobFace, moved)));
+
+    assertTrue(shard.remove(aliceFaces.get(1).faceId()));
+    assertEquals(1, shard.faceCount(alice));
+    assertNull(shard.centroid(alice), "down to one face");
+
+    // Reload: centroids are rebuilt from the snapshot's items.
+    Path file = tmp.resolve("centroids.hnsw");
+    shard.save(file);
+    HnswShard loaded = HnswShard.load(file, MODEL, DIM, PARAMS).orElseThrow();
+    assertSubjectScores(loaded, probe, bob, centroid(List.of(bobFace, moved)));
+    assertEquals(1, loaded.faceCount(alice));
+
+    // Reconcile to a truth where Alice has three faces again and Bob none.
+    List<IndexedFace> truth = new ArrayList<>(loaded.items().stream().filter(f -> !f.subjectId().equals(bob)).toList());
+    IndexedFace back = new IndexedFace(randomId(), alice, randomUnit(DIM));
+    IndexedFace again = new IndexedFace(randomId(), alice, randomUnit(DIM));
+    truth.add(back);
+    truth.add(again);
+    loaded.reconcile(truth);
+    assertEquals(0, loaded.faceCount(bob));
+    assertNull(loaded.centroid(bob));
+    assertSubjectScores(loaded, probe, alice, centroid(List.of(aliceFaces.get(2), back, again)));
+  }
+
+  @Test
+  @DisplayName("a subject search returns one hit per subject and reaches past a subject with many near faces")
+  void searchesSubjects() {
+    HnswShard shard = shard();
+    float[] probe = randomUnit(DIM);
+    UUID crowd = randomId();
+    for (int i = 0; i < 30; i++) {
+      shard.add(new IndexedFace(randomId(), crowd, RandomVectors.near(probe, 0.05f, random)));
+    }
+    List<IndexedFace> others = randomFaces(100, DIM);
+    shard.addAll(others);
+    List<SearchHit> faces = shard.search(probe, 10);
+    assertTrue(faces.stream().allMatch(h -> h.subjectId().equals(crowd)), "the crowd fills the face list");
+    List<SearchHit> subjects = shard.searchSubjects(probe, 10, false);
+    assertEquals(10, subjects.size());
+    assertEquals(crowd, subjects.get(0).subjectId());
+    assertEquals(10, subjects.stream().map(SearchHit::subjectId).distinct().count(), "one hit per subject");
+    // The nine others are the nine nearest of the one-face subjects.
+    List<UUID> expected = shard.exactSearch(probe, 39).stream().map(SearchHit::subjectId).filter(s -> !s.equals(crowd)).limit(9).toList();
+    assertEquals(expected, subjects.subList(1, 10).stream().map(SearchHit::subjectId).toList());
+
+    // By centroid: a subject whose one face is near the probe but whose other two point elsewhere ranks by its mean.
+    UUID scattered = randomId();
+    shard.add(new IndexedFace(randomId(), scattered, RandomVectors.near(probe, 0.02f, random)));
+    shard.add(new IndexedFace(randomId(), scattered, randomUnit(DIM)));
+    shard.add(new IndexedFace(randomId(), scattered, randomUnit(DIM)));
+    assertEquals(scattered, shard.searchSubjects(probe, 3, false).get(0).subjectId(), "its best face is the nearest");
+    List<SearchHit> byCentroid = shard.searchSubjects(probe, 5, true);
+    assertEquals(crowd, byCentroid.get(0).subjectId());
+    assertEquals(scattered, byCentroid.get(1).subjectId());
+    for (int i = 1; i < byCentroid.size(); i++) {
+      assertTrue(byCentroid.get(i - 1).subjectSimilarity() >= byCentroid.get(i).subjectSimilarity(), "ranked by subject score");
+    }
+  }
+
+  /** Every hit of {@code subject}, in the approximate and in the exact search, carries the cosine to {@code expected}. */
+  private static void assertSubjectScores(HnswShard shard, float[] probe, UUID subject, float[] expected) {
+    float want = dot(probe, expected);
+    for (List<SearchHit> hits : List.of(shard.search(probe, shard.size()), shard.exactSearch(probe, shard.size()))) {
+      List<SearchHit> mine = hits.stream().filter(h -> h.subjectId().equals(subject)).toList();
+      assertFalse(mine.isEmpty(), "subject not found");
+      for (SearchHit h : mine) {
+        assertEquals(want, h.subjectSimilarity(), 1e-5f, "centroid score");
+        assertTrue(h.subjectSimilarity() != h.similarity() || mine.size() == 1, "face score and subject score differ");
+      }
+    }
+  }
+
+  private static SearchHit hitOf(List<SearchHit> hits, UUID subject) {
+    return hits.stream().filter(h -> h.subjectId().equals(subject)).findFirst().orElseThrow();
+  }
+
+  /** The unit-length mean of unit vectors, computed independently of the shard. */
+  private static float[] centroid(List<IndexedFace> faces) {
+    float[] c = new float[faces.get(0).vector().length];
+    for (IndexedFace f : faces) {
+      for (int i = 0; i < c.length; i++) {
+        c[i] += f.vector()[i];
+      }
+    }
+    float n = (float) Math.sqrt(dot(c, c));
+    for (int i = 0; i < c.length; i++) {
+      c[i] /= n;
+    }
+    return c;
+  }
+
   private HnswShard shard() {
     return new HnswShard("test", MODEL, DIM, PARAMS);
   }

@@ -123,8 +123,8 @@ class ReplicaTest {
     for (String key : all.shards().keySet()) {
       Replica holder = even.shard(key) != null ? even : odd;
       assertEquals(all.checksum(key), holder.checksum(key), key);
-      for (UUID id : holder.shard(key).ids()) {
-        assertEquals(key, Shards.key(key.substring(0, 1), Shards.of(id, SHARDS)), "face in the wrong shard");
+      for (IndexedFace f : holder.shard(key).items()) {
+        assertEquals(key, Shards.key(key.substring(0, 1), Shards.of(f.subjectId(), SHARDS)), "face in the wrong shard");
       }
     }
     assertEquals(all.shards().values().stream().mapToInt(HnswShard::size).sum(),

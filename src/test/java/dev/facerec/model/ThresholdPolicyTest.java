@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class ThresholdPolicyTest {
   private static ProfileSpec profile(List<ProfileSpec.FmrPoint> points) {
-    return new ProfileSpec("p", "", "d", null, "r", 0.3, "test", false, points, 0.4, "test", null);
+    return new ProfileSpec("p", "", "d", null, "r", 0.3, "test", false, points, 0.4, "test", null, List.of());
   }
 
   @Test

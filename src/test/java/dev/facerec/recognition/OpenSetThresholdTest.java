@@ -49,6 +49,34 @@ class OpenSetThresholdTest {
   }
 
   @Test
+  @DisplayName("subjects scored by a centroid (a heavier tail) raise the threshold with their share, and the target still holds")
+  void centroidSubjects() {
+    // A centroid tail shifted up by 0.015, as measured on LFW for 3 to 5 faces, and a lighter one: the envelope counts.
+    ImpostorTail heavier = new ImpostorTail(0.355, 1e-3, 0.035, -0.06,
+        List.of(new ProfileSpec.FmrPoint(1e-2, 0.265), new ProfileSpec.FmrPoint(1e-1, 0.145)), 1_000_000);
+    ImpostorTail lighter = new ImpostorTail(0.345, 1e-3, 0.035, -0.06,
+        List.of(new ProfileSpec.FmrPoint(1e-2, 0.255), new ProfileSpec.FmrPoint(1e-1, 0.135)), 1_000_000);
+    OpenSetThreshold single = new OpenSetThreshold(TAIL);
+    OpenSetThreshold mixed = new OpenSetThreshold(TAIL, List.of(lighter, heavier));
+    for (long n : new long[] {50, 1_000, 100_000}) {
+      assertEquals(single.threshold(n, 1e-2), mixed.threshold(GallerySize.of(n), 1e-2), 1e-12, "no several-face subject: as before");
+      double previous = single.threshold(n, 1e-2);
+      for (long several : new long[] {n / 10, n / 2, n}) {
+        GallerySize size = new GallerySize(n, several);
+        double th = mixed.threshold(size, 1e-2);
+        assertTrue(th > previous, "n=" + n + " several=" + several + ": " + th + " after " + previous);
+        previous = th;
+        assertEquals(1e-2, mixed.fpir(th, size), 1e-2 * 1e-4, "the target holds");
+      }
+      // All several-face: the heavier tail alone decides.
+      assertEquals(new OpenSetThreshold(heavier).threshold(n, 1e-2), mixed.threshold(new GallerySize(n, n), 1e-2), 1e-6);
+    }
+    assertEquals(heavier.fmr(0.45), mixed.centroidFmr(0.45), 1e-15);
+    // Without centroid tails (SUBJECT_SCORE=best, or a manifest without them) several-face subjects count as faces.
+    assertEquals(single.threshold(1_000, 1e-2), single.threshold(new GallerySize(1_000, 600), 1e-2), 1e-12);
+  }
+
+  @Test
   @DisplayName("a gallery too small to need the tail gets the loosest modelled threshold, never a looser one")
   void smallGalleryIsClamped() {
     OpenSetThreshold t = new OpenSetThreshold(TAIL);

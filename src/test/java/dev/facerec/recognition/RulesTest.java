@@ -37,6 +37,27 @@ class RulesTest {
   }
 
   @Test
+  @DisplayName("identify and the duplicate check by centroid: a subject scores its centroid, not its best face")
+  void centroidScores() {
+    // A's best face is 0.62 but its centroid only 0.48; B has one face at 0.55 (its own score).
+    List<Hit> hits = List.of(new Hit(UUID.randomUUID(), A, 0.62f, 0.48f), new Hit(UUID.randomUUID(), A, 0.41f, 0.48f),
+        new Hit(UUID.randomUUID(), B, 0.55f, 0.55f));
+    IdentifyDecision byCentroid = IdentifyDecision.decide(hits, NAMES, 5, 0.5, 0, SubjectScore.CENTROID);
+    assertEquals(IdentifyDecision.Outcome.MATCH, byCentroid.outcome());
+    assertEquals(B, byCentroid.subjectId());
+    assertEquals(0.55f, byCentroid.similarity(), 1e-6);
+    assertEquals(0.48f, byCentroid.candidates().get(1).similarity(), 1e-6);
+    IdentifyDecision byBest = IdentifyDecision.decide(hits, NAMES, 5, 0.5, 0, SubjectScore.BEST_FACE);
+    assertEquals(A, byBest.subjectId());
+    assertEquals(0.62f, byBest.similarity(), 1e-6);
+    assertEquals(B, DuplicateRule.conflict(hits, C, 0.5, SubjectScore.CENTROID).orElseThrow().subjectId());
+    assertEquals(A, DuplicateRule.conflict(hits, C, 0.5, SubjectScore.BEST_FACE).orElseThrow().subjectId());
+    assertTrue(DuplicateRule.conflict(hits, B, 0.5, SubjectScore.CENTROID).isEmpty(), "A's centroid is below the threshold");
+    assertEquals(SubjectScore.CENTROID, SubjectScore.parse(" Centroid "));
+    assertNull(SubjectScore.parse("mean"));
+  }
+
+  @Test
   @DisplayName("identify: subjects rank by their best face; several faces of one subject count once")
   void ranksSubjectsByBestFace() {
     IdentifyDecision d = IdentifyDecision.decide(List.of(hit(B, 0.6f), hit(A, 0.7f), hit(B, 0.65f), hit(A, 0.2f), hit(C, 0.1f)),

@@ -20,7 +20,7 @@ class ThresholdRulesTest {
   private static final ImpostorTail TAIL = new ImpostorTail(0.34, 1e-3, 0.035, -0.06,
       List.of(new ProfileSpec.FmrPoint(1e-2, 0.25), new ProfileSpec.FmrPoint(1e-1, 0.13)), 1_000_000);
   private static final ProfileSpec PROFILE = new ProfileSpec("p", "", "d", null, "r", 0.35, "manifest 1:1", false,
-      List.of(new ProfileSpec.FmrPoint(1e-3, 0.35), new ProfileSpec.FmrPoint(1e-2, 0.24)), 0.47, "manifest 1:N", TAIL);
+      List.of(new ProfileSpec.FmrPoint(1e-3, 0.35), new ProfileSpec.FmrPoint(1e-2, 0.24)), 0.47, "manifest 1:N", TAIL, List.of());
   private static final OpenSetThreshold OPEN_SET = new OpenSetThreshold(TAIL);
 
   private static ThresholdRules rules(boolean identifyFixed) {

@@ -414,12 +414,12 @@ class GalleryStoreIT {
     GalleryStore.Consistent snap = await(store.consistentEmbeddings(collection));
     assertEquals(39, snap.embeddings().size());
     assertEquals(before + 42, snap.seq());
-    // Each face is read back in exactly the shard Java computes for it (the SQL hash agrees with Shards.of).
+    // Each face is read back in exactly the shard Java computes for its subject (the SQL hash agrees with Shards.of).
     int total = 0;
     for (int shard = 0; shard < 4; shard++) {
       GalleryStore.Consistent part = await(store.consistentEmbeddings(collection, shard, 4));
       for (GalleryStore.StoredEmbedding e : part.embeddings()) {
-        assertEquals(shard, dev.facerec.index.Shards.of(e.faceId(), 4), "face " + e.faceId());
+        assertEquals(shard, dev.facerec.index.Shards.of(e.subjectId(), 4), "face " + e.faceId());
       }
       total += part.embeddings().size();
     }
@@ -427,6 +427,39 @@ class GalleryStoreIT {
     List<UUID> deleted = await(store.deleteSubject(s.id())).value();
     assertEquals(39, deleted.size());
     assertEquals(before + 43, await(store.currentSeq()));
+  }
+
+  @Test
+  @DisplayName("a replica reading one shard from PostgreSQL gets whole subjects, the shard Java computes for each")
+  void shardsHoldWholeSubjects() throws Exception {
+    String collection = "shards_" + UUID.randomUUID().toString().substring(0, 8);
+    List<Subject> subjects = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      Subject s = await(store.createSubject(collection, "S" + i, null));
+      subjects.add(s);
+      for (int f = 0; f < 1 + i % 3; f++) {
+        await(store.addFace(s.id(), randomUnit(4, 500 + 10 * i + f), MODEL, face(0, 0, 1, 1, 1f), null));
+      }
+    }
+    java.util.Map<UUID, Integer> shardOf = new java.util.HashMap<>();
+    int total = 0;
+    java.util.Set<Integer> used = new java.util.HashSet<>();
+    for (int shard = 0; shard < 4; shard++) {
+      for (GalleryStore.StoredEmbedding e : await(store.consistentEmbeddings(collection, shard, 4)).embeddings()) {
+        assertEquals(dev.facerec.index.Shards.of(e.subjectId(), 4), shard, "face " + e.faceId());
+        Integer before = shardOf.put(e.subjectId(), shard);
+        assertTrue(before == null || before == shard, "a subject split over shards");
+        used.add(shard);
+        total++;
+      }
+    }
+    assertEquals(24, total);
+    assertEquals(12, shardOf.size());
+    assertTrue(used.size() > 1, "12 subjects all in one shard of 4");
+    assertEquals(new dev.facerec.recognition.GallerySize(12, 8), await(store.gallerySize(collection)));
+    for (Subject s : subjects) {
+      await(store.deleteSubject(s.id()));
+    }
   }
 
   static <T> T await(Future<T> future) throws Exception {

@@ -43,7 +43,7 @@ final class CollectionHandlers {
   /** The settings with the threshold they give identify now, at the collection's current subject count. */
   private Future<JsonObject> view(String collection, CollectionSettings s) {
     return api.gallerySizes().count(collection).map(n -> {
-      JsonObject v = s.toJson().put("collection", collection).put("subjects", n);
+      JsonObject v = s.toJson().put("collection", collection).put("subjects", n.subjects()).put("subjectsWithSeveralFaces", n.multiFace());
       try {
         return v.put("effectiveThreshold", RecognitionHandlers.round((float) api.rules().effective(collection, s, n)));
       } catch (FaceException e) {

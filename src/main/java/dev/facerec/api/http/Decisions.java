@@ -28,7 +28,8 @@ public final class Decisions {
     }
     return api.store().collectionSettings(collection).compose(s -> {
       rules.checkIdentify(r, collection, s);
-      Future<Long> size = rules.needsSize(r, s) ? api.gallerySizes().count(collection) : Future.succeededFuture(0L);
+      Future<dev.facerec.recognition.GallerySize> size = rules.needsSize(r, s) ? api.gallerySizes().count(collection)
+          : Future.succeededFuture(dev.facerec.recognition.GallerySize.of(0));
       return size.map(n -> rules.forIdentify(r, collection, s, n));
     });
   }
