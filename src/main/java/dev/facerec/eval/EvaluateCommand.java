@@ -43,7 +43,8 @@ public final class EvaluateCommand {
             with generated impostor pairs of its own images to as many different as same pairs. Thresholds (for
             --target-fmr, and best accuracy) and the choice among the --profile variants (highest accuracy at
             its own FMR threshold) are made on one half and reported on the other, both ways; the spread of the
-            two is printed. Each half's thresholds are also applied to --other-pairs (a pairs.csv, images
+            two is printed. A 'dense' FMR threshold (same rule, on every pair of different identities among the
+            half's images instead of its ~1000 impostor pairs) is applied too. Each half's thresholds are also applied to --other-pairs (a pairs.csv, images
             relative to its folder) and --other-identify (DIR/<identity>/<image>: closed-set rank-1 with one
             enrolled image per identity and leave-one-out, FMR / TAR over every pair). --cache DIR keeps the
             embeddings of each variant and set there and reuses them (delete it after changing the pipeline)

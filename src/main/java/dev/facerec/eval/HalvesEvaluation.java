@@ -27,7 +27,7 @@ final class HalvesEvaluation {
 
   /** One half's scores and what is calibrated on them. */
   record Half(String name, List<Pair> pairs, double[] scores, boolean[] same, Roc roc, KFold.Result kfold,
-      double thrFmr, double thrBest) {
+      double thrFmr, double thrBest, double thrDense, long denseImpostors) {
     static Half of(String name, List<Pair> pairs, Embeddings.Result emb, Path images, double targetFmr) {
       double[] scores = HalvesEvaluation.scores(pairs, emb, images);
       boolean[] same = new boolean[pairs.size()];
@@ -38,8 +38,45 @@ final class HalvesEvaluation {
       }
       Roc roc = Roc.of(scores, same);
       boolean kfoldable = java.util.Arrays.stream(folds).distinct().count() >= 2;
+      double[] dense = denseImpostors(pairs, emb, images);
+      double[] genuine = java.util.stream.IntStream.range(0, scores.length).filter(i -> same[i])
+          .mapToDouble(i -> scores[i]).toArray();
       return new Half(name, pairs, scores, same, roc, kfoldable ? KFold.evaluate(scores, same, folds) : null,
-          roc.thresholdAtFar(targetFmr), KFold.bestThreshold(scores, same));
+          roc.thresholdAtFar(targetFmr), KFold.bestThreshold(scores, same),
+          new Roc(genuine, dense).thresholdAtFar(targetFmr), dense.length);
+    }
+
+    /**
+     * Every pair of distinct images of different identities among the half's images (those with a face): the
+     * impostor scores a target-FMR threshold can be calibrated on instead of the half's ~1000 impostor pairs.
+     */
+    static double[] denseImpostors(List<Pair> pairs, Embeddings.Result emb, Path images) {
+      List<float[]> v = new ArrayList<>();
+      List<String> who = new ArrayList<>();
+      for (Path f : Halves.files(pairs, images)) {
+        float[] e = emb.get(f);
+        if (e != null) {
+          v.add(e);
+          who.add(Halves.identity(images.relativize(f).toString()));
+        }
+      }
+      int n = v.size();
+      long count = 0;
+      for (int i = 0; i < n; i++) {
+        for (int k = i + 1; k < n; k++) {
+          count += who.get(i).equals(who.get(k)) ? 0 : 1;
+        }
+      }
+      double[] out = new double[Math.toIntExact(count)];
+      int c = 0;
+      for (int i = 0; i < n; i++) {
+        for (int k = i + 1; k < n; k++) {
+          if (!who.get(i).equals(who.get(k))) {
+            out[c++] = FacePipeline.cosine(v.get(i), v.get(k));
+          }
+        }
+      }
+      return out;
     }
 
     double accuracy(double t) {
@@ -116,6 +153,8 @@ final class HalvesEvaluation {
       thresholds.put("B fmr", hb.thrFmr());
       thresholds.put("A best", ha.thrBest());
       thresholds.put("B best", hb.thrBest());
+      thresholds.put("A dense fmr", ha.thrDense());
+      thresholds.put("B dense fmr", hb.thrDense());
       Map<String, Other> others = new LinkedHashMap<>();
       for (Map.Entry<String, List<Pair>> e : otherPairs.entrySet()) {
         Path images = otherPairImages.get(e.getKey());
@@ -151,7 +190,9 @@ final class HalvesEvaluation {
           .put("reportFmrAtThreshold", round(r.roc().far(s.thrFmr()), 6))
           .put("reportTarAtThreshold", round(r.roc().tar(s.thrFmr()), 6))
           .put("bestAccuracyThreshold", round(s.thrBest(), 6))
-          .put("reportAccuracyAtBestThreshold", round(r.accuracy(s.thrBest()), 6)));
+          .put("reportAccuracyAtBestThreshold", round(r.accuracy(s.thrBest()), 6))
+          .put("denseThresholdAtFmr", round(s.thrDense(), 6))
+          .put("reportAccuracyAtDenseThreshold", round(r.accuracy(s.thrDense()), 6)));
     }
 
     // Tables.
@@ -189,7 +230,8 @@ final class HalvesEvaluation {
             + " halves are dropped; each half is topped up with generated impostor pairs of its own images (Random(seed"
             + " + 1) for A, seed + 2 for B) until different = same. On each half: threshold for the target FMR (smallest"
             + " with FMR <= target: the manifest's rule), best-accuracy threshold (middle of the best run), k-fold accuracy"
-            + " over the folds present. Each is applied unchanged to the other half. Selection: highest accuracy on the"
+            + " over the folds present; also a 'dense' target-FMR threshold, same rule, on every pair of different"
+            + " identities among the half's images. Each is applied unchanged to the other half. Selection: highest accuracy on the"
             + " selection half at the variant's own target-FMR threshold; ties to the higher k-fold accuracy, then the"
             + " variant given first.")
         .put("targetFmr", a.targetFmr());
@@ -220,7 +262,11 @@ final class HalvesEvaluation {
             .put("reportTarAtThreshold", round(r.roc().tar(s.thrFmr()), 6))
             .put("bestAccuracyThreshold", round(s.thrBest(), 6))
             .put("selectionAccuracyAtBestThreshold", round(s.accuracy(s.thrBest()), 6))
-            .put("reportAccuracyAtBestThreshold", round(r.accuracy(s.thrBest()), 6)));
+            .put("reportAccuracyAtBestThreshold", round(r.accuracy(s.thrBest()), 6))
+            .put("denseThresholdAtFmr", round(s.thrDense(), 6))
+            .put("reportAccuracyAtDenseThreshold", round(r.accuracy(s.thrDense()), 6))
+            .put("reportFmrAtDenseThreshold", round(r.roc().far(s.thrDense()), 6))
+            .put("reportTarAtDenseThreshold", round(r.roc().tar(s.thrDense()), 6)));
       }
       o.put("directions", dirs);
       JsonObject oth = new JsonObject();
@@ -259,7 +305,9 @@ final class HalvesEvaluation {
         .put("thresholdAtFmr", round(h.thrFmr(), 6)).put("enoughImpostorsForFmr", h.roc().enoughImpostorsFor(targetFmr))
         .put("measuredFmr", round(h.roc().far(h.thrFmr()), 6)).put("tarAtThreshold", round(h.roc().tar(h.thrFmr()), 6))
         .put("accuracyAtFmrThreshold", round(h.accuracy(h.thrFmr()), 6))
-        .put("bestAccuracyThreshold", round(h.thrBest(), 6)).put("accuracyAtBestThreshold", round(h.accuracy(h.thrBest()), 6));
+        .put("bestAccuracyThreshold", round(h.thrBest(), 6)).put("accuracyAtBestThreshold", round(h.accuracy(h.thrBest()), 6))
+        .put("denseImpostorPairs", h.denseImpostors()).put("denseThresholdAtFmr", round(h.thrDense(), 6))
+        .put("accuracyAtDenseThreshold", round(h.accuracy(h.thrDense()), 6));
     if (h.kfold() != null) {
       o.put("kfold", new JsonObject().put("folds", h.kfold().folds().size()).put("mean", round(h.kfold().mean(), 6))
           .put("std", round(h.kfold().std(), 6)));
@@ -401,14 +449,17 @@ final class HalvesEvaluation {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"variant", "k-fold on " + sel, "FMR thr. (" + sel + ")", "acc. " + sel + " @ it",
         "acc. " + rep + " @ it", "FMR / TAR " + rep + " @ it", "best-acc. thr. (" + sel + ")", "acc. " + sel + " @ it",
-        "acc. " + rep + " @ it", "k-fold on " + rep, "chosen"});
+        "acc. " + rep + " @ it", "dense FMR thr. (" + sel + ")", "acc. " + rep + " @ it (FMR / TAR)", "k-fold on " + rep,
+        "chosen"});
     for (Measured m : measured) {
       Half s = m.half(sel);
       Half r = m.half(rep);
       rows.add(new String[] {m.variant().label(), kfold(s), f4(s.thrFmr()), pct(s.accuracy(s.thrFmr())),
           pct(r.accuracy(s.thrFmr())),
           String.format(Locale.ROOT, "%.4f / %.2f %%", r.roc().far(s.thrFmr()), 100 * r.roc().tar(s.thrFmr())),
-          f4(s.thrBest()), pct(s.accuracy(s.thrBest())), pct(r.accuracy(s.thrBest())), kfold(r),
+          f4(s.thrBest()), pct(s.accuracy(s.thrBest())), pct(r.accuracy(s.thrBest())), f4(s.thrDense()),
+          String.format(Locale.ROOT, "%s (%.4f / %.2f %%)", pct(r.accuracy(s.thrDense())), r.roc().far(s.thrDense()),
+              100 * r.roc().tar(s.thrDense())), kfold(r),
           m.variant().label().equals(chosen) ? "<- chosen on " + sel : ""});
     }
     return EvaluateCommand.render(rows);
@@ -417,7 +468,8 @@ final class HalvesEvaluation {
   private static String choiceTable(Map<String, Measured> choice) {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"direction", "chosen", "acc. on selection half @ FMR thr.", "FMR thr.",
-        "acc. on report half @ FMR thr. (honest)", "report FMR / TAR", "acc. on report half @ best-acc. thr."});
+        "acc. on report half @ FMR thr. (honest)", "report FMR / TAR", "acc. on report half @ best-acc. thr.",
+        "acc. on report half @ dense FMR thr."});
     double[] honest = new double[2];
     int i = 0;
     for (Map.Entry<String, Measured> e : choice.entrySet()) {
@@ -427,10 +479,10 @@ final class HalvesEvaluation {
       rows.add(new String[] {e.getKey() + " -> " + other(e.getKey()), e.getValue().variant().label(),
           pct(s.accuracy(s.thrFmr())), f4(s.thrFmr()), pct(r.accuracy(s.thrFmr())),
           String.format(Locale.ROOT, "%.4f / %.2f %%", r.roc().far(s.thrFmr()), 100 * r.roc().tar(s.thrFmr())),
-          pct(r.accuracy(s.thrBest()))});
+          pct(r.accuracy(s.thrBest())), pct(r.accuracy(s.thrDense()))});
     }
     rows.add(new String[] {"spread (A->B minus B->A)", "", "", "",
-        String.format(Locale.ROOT, "%+.2f pt", 100 * (honest[0] - honest[1])), "", ""});
+        String.format(Locale.ROOT, "%+.2f pt", 100 * (honest[0] - honest[1])), "", "", ""});
     return EvaluateCommand.render(rows);
   }
 
