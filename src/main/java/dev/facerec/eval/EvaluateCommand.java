@@ -36,6 +36,18 @@ public final class EvaluateCommand {
         evaluate verify --pairs CSV --images DIR --profile P [--profile P2 ...] [options]
             labeled pairs (file_a,file_b,same,fold,origin; paths relative to --images): 10-fold accuracy,
             ROC AUC, EER, TAR at FAR 1e-2/1e-3/1e-4, best-F1 threshold, threshold for --target-fmr
+        evaluate verify --pairs CSV --images DIR --halves SEED --profile P [--profile P2 ...]
+            [--other-pairs CSV ...] [--other-identify DIR ...] [--cache DIR] [options]
+            identity-disjoint halves (issue 14): the identities (image folders) of the pairs, sorted and shuffled
+            with SEED, are cut into halves A and B; pairs across the halves are dropped, each half is topped up
+            with generated impostor pairs of its own images to as many different as same pairs. Thresholds (for
+            --target-fmr, and best accuracy) and the choice among the --profile variants (highest accuracy at
+            its own FMR threshold) are made on one half and reported on the other, both ways; the spread of the
+            two is printed. A 'dense' FMR threshold (same rule, on every pair of different identities among the
+            half's images instead of its ~1000 impostor pairs) is applied too. Each half's thresholds are also applied to --other-pairs (a pairs.csv, images
+            relative to its folder) and --other-identify (DIR/<identity>/<image>: closed-set rank-1 with one
+            enrolled image per identity and leave-one-out, FMR / TAR over every pair). --cache DIR keeps the
+            embeddings of each variant and set there and reuses them (delete it after changing the pipeline)
         evaluate identify --gallery DIR --probes DIR --profile P [...] [--enroll-per-subject K[,K2]] [options]
             open-set identification over identity folders (DIR/<identity>/<image>): rank-1, FNIR at FPIR
             1e-2 and 1e-3. When gallery and probes are the same folder, identities with more than K images
@@ -83,7 +95,7 @@ public final class EvaluateCommand {
   record Args(String mode, Path pairs, Path images, Path gallery, Path probes, List<Integer> enrollPerSubject,
       List<String> profiles, Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out,
       double tailFraction, List<Rule> templates, List<Kind> norms, int cohortSize, long cohortSeed, int cohortTop,
-      boolean fuse, List<Integer> templateFaces) {
+      boolean fuse, List<Integer> templateFaces, Long halves, List<Path> otherPairs, List<Path> otherIdentify, Path cache) {
 
     /** Whether a cohort must be split off the strangers. */
     boolean needsCohort() {
@@ -115,7 +127,8 @@ public final class EvaluateCommand {
       }
       Files.createDirectories(a.out());
       return switch (a.mode()) {
-        case "verify" -> verify(a, manifest, variants, out, err);
+        case "verify" -> a.halves() != null ? HalvesEvaluation.run(a, manifest, variants, out, err)
+            : verify(a, manifest, variants, out, err);
         case "impostors" -> ImpostorCalibration.run(a, manifest, variants, out);
         default -> identify(a, manifest, variants, out, err);
       };
@@ -144,6 +157,8 @@ public final class EvaluateCommand {
     }
     Map<String, String> single = new LinkedHashMap<>();
     List<String> profiles = new ArrayList<>();
+    List<Path> otherPairs = new ArrayList<>();
+    List<Path> otherIdentify = new ArrayList<>();
     boolean flip = false;
     boolean refine = false;
     boolean fuse = false;
@@ -158,13 +173,17 @@ public final class EvaluateCommand {
         }
         case "--profile", "--pairs", "--images", "--gallery", "--probes", "--enroll-per-subject", "--models-dir",
             "--target-fmr", "--threads", "--out", "--tail-fraction", "--templates", "--norm", "--cohort-size",
-            "--cohort-seed", "--cohort-top", "--template-faces" -> {
+            "--cohort-seed", "--cohort-top", "--template-faces", "--halves", "--other-pairs", "--other-identify", "--cache" -> {
           if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
             throw new IllegalArgumentException(k + " needs a value");
           }
           String v = argv[++i];
           if (k.equals("--profile")) {
             profiles.addAll(List.of(v.split(",")));
+          } else if (k.equals("--other-pairs")) {
+            otherPairs.add(Path.of(v));
+          } else if (k.equals("--other-identify")) {
+            otherIdentify.add(Path.of(v));
           } else if (single.put(k, v) != null) {
             throw new IllegalArgumentException(k + " given twice");
           }
@@ -177,6 +196,21 @@ public final class EvaluateCommand {
     }
     if (fuse && (mode.equals("impostors") || new LinkedHashSet<>(profiles).size() != 2)) {
       throw new IllegalArgumentException("--fuse needs 'verify' or 'identify' and exactly two --profile");
+    }
+    boolean halves = single.containsKey("--halves");
+    if (halves && (!mode.equals("verify") || fuse)) {
+      throw new IllegalArgumentException("--halves is a mode of 'verify' (without --fuse)");
+    }
+    if (!halves && (!otherPairs.isEmpty() || !otherIdentify.isEmpty() || single.containsKey("--cache"))) {
+      throw new IllegalArgumentException("--other-pairs, --other-identify and --cache need --halves");
+    }
+    Long seed = null;
+    if (halves) {
+      try {
+        seed = Long.parseLong(single.get("--halves"));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--halves needs an integer seed, got '" + single.get("--halves") + "'");
+      }
     }
     List<String> need = switch (mode) {
       case "verify" -> List.of("--pairs", "--images");
@@ -217,7 +251,8 @@ public final class EvaluateCommand {
         Path.of(single.getOrDefault("--out", "eval-out")), tail, templates, norms, cohortSize,
         (long) number(single, "--cohort-seed", 12), cohortTop, fuse,
         !single.containsKey("--template-faces") ? List.of() : list(single, "--template-faces", "")
-            .stream().map(t -> (int) number(Map.of("--template-faces", t), "--template-faces", 1)).toList());
+            .stream().map(t -> (int) number(Map.of("--template-faces", t), "--template-faces", 1)).toList(),
+        seed, List.copyOf(otherPairs), List.copyOf(otherIdentify), path(single, "--cache"));
   }
 
   private static List<String> list(Map<String, String> m, String k, String def) {
@@ -1023,7 +1058,7 @@ public final class EvaluateCommand {
     return r;
   }
 
-  private static String render(List<String[]> rows) {
+  static String render(List<String[]> rows) {
     int cols = rows.get(0).length;
     int[] w = new int[cols];
     for (String[] r : rows) {
