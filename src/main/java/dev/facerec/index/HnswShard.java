@@ -483,6 +483,8 @@ public final class HnswShard {
    *                + 240)             IndexedFace + 2 UUIDs, hnswlib Node, id lookup and lock maps
    *         + C * 4                   node reference array
    *         + C/8 * (P + 1)           hnswlib's visited bitsets (one per core, plus one)
+   *         + n * 48                  subject to faces map (at most one entry per face; shares the ids)
+   *         + S * (4d + 80)           centroids of the S subjects with several faces
    * </pre>
    * Assumes compressed oops (heaps under 32 GiB). Checked against the heap at 20k and 40k 128-d
    * items with M=32: the per-node term matched the measured marginal cost within 5% (~1,070 vs
@@ -493,7 +495,7 @@ public final class HnswShard {
     long c = capacity();
     long cores = Runtime.getRuntime().availableProcessors();
     long perNode = 4L * dimension + 16 + 8L * m + 40 + (4L * m + 40) / (m - 1) + 240;
-    return n * perNode + c * 4 + c / 8 * (cores + 1);
+    return n * perNode + c * 4 + c / 8 * (cores + 1) + n * 48 + (long) centroids.size() * (4L * dimension + 80);
   }
 
   /** When this shard was last saved or loaded; null if never. */
