@@ -433,17 +433,28 @@ abstract class ApiTestBase {
   @Test
   @Order(14)
   @DisplayName("a subject with several faces is identified by their centroid, and its collection's threshold counts it as such")
-  void identifiesByTheCentroidOfASubjectsFaces() {
-    Path orl = TestData.faces().resolve("orl/s1");
+  void identifiesByTheCentroidOfASubjectsFaces() throws IOException {
     String id = http.postJson("/api/v1/subjects", "{\"name\":\"s1\",\"collection\":\"centroid\"}").json().getString("id");
-    for (int i = 1; i <= 3; i++) {
-      Http.Res r = http.postFile("/api/v1/subjects/" + id + "/faces", read(orl.resolve(i + ".png")));
-      assertEquals(201, r.status(), r.toString());
-      assertEquals(i, r.json().getInteger("subjectFaceCount"), r.toString());
+    // Three faces of one person (a photo the quality gate refuses for its pose is skipped), a fourth as the probe.
+    int enrolledFaces = 0;
+    byte[] probe = null;
+    try (java.util.stream.Stream<Path> files = Files.list(TestData.faces().resolve("orl/s1"))) {
+      for (Path img : files.sorted().toList()) {
+        if (enrolledFaces == 3) {
+          probe = read(img);
+          break;
+        }
+        Http.Res r = http.postFile("/api/v1/subjects/" + id + "/faces", read(img));
+        if (r.status() == 422 && r.body().contains("FACE_POSE")) {
+          continue;
+        }
+        assertEquals(201, r.status(), r.toString());
+        assertEquals(++enrolledFaces, r.json().getInteger("subjectFaceCount"), r.toString());
+      }
     }
+    assertNotNull(probe, "orl/s1 has too few usable photos");
     String other = http.postJson("/api/v1/subjects", "{\"name\":\"s2\",\"collection\":\"centroid\"}").json().getString("id");
     assertEquals(201, http.postFile("/api/v1/subjects/" + other + "/faces", read(TestData.faces().resolve("orl/s2/1.png"))).status());
-    byte[] probe = read(orl.resolve("4.png"));
     Http.Res who = http.postFile("/api/v1/identify?collection=centroid&largestOnly=true&limit=2", probe);
     assertEquals(200, who.status(), who.toString());
     assertEquals("centroid", who.json().getString("subjectScore"), who.toString());
