@@ -36,6 +36,21 @@ class ThresholdPolicyTest {
   }
 
   @Test
+  @DisplayName("with an impostor tail, a target FMR is read on the tail, from 1e-5 to its loosest rate, not on the pairs' curve")
+  void readsTheTailWhenThereIsOne() {
+    ImpostorTail tail = new ImpostorTail(0.34, 1e-3, 0.035, -0.06,
+        List.of(new ProfileSpec.FmrPoint(1e-2, 0.25), new ProfileSpec.FmrPoint(1e-1, 0.13)), 1_000_000);
+    ThresholdPolicy p = new ThresholdPolicy(new ProfileSpec("p", "", "d", null, "r", 0.34, "test", false,
+        List.of(new ProfileSpec.FmrPoint(1e-3, 0.40), new ProfileSpec.FmrPoint(1e-2, 0.30)), 0.4, "test", tail, List.of()));
+    assertEquals(0.34, p.thresholdFor(1e-3), 1e-9, "the tail's u is its FMR 1e-3 score, not the curve's 0.40");
+    assertEquals(0.25, p.thresholdFor(1e-2), 1e-9);
+    assertEquals(tail.score(1e-5), p.thresholdFor(1e-5), 1e-12);
+    assertTrue(p.thresholdFor(1e-4) > 0.34);
+    assertThrows(FaceException.class, () -> p.thresholdFor(1e-6));
+    assertThrows(FaceException.class, () -> p.thresholdFor(0.2));
+  }
+
+  @Test
   @DisplayName("the calibrated profiles of the manifest carry a curve that covers FMR 1e-3")
   void manifestProfilesAreCalibrated() {
     ModelManifest m = ModelManifest.load(null);

@@ -70,11 +70,11 @@ class ThresholdRulesTest {
   }
 
   @Test
-  @DisplayName("verify resolves targetFmr on the 1:1 curve, unchanged")
+  @DisplayName("verify resolves targetFmr as a 1:1 rate: on the profile's impostor tail (every pair of different people), not the 1:N model")
   void verifyUsesTheOneToOneCurve() {
     ThresholdRules r = rules(false);
     Policy p = r.forVerify(new ThresholdRules.Request(null, 1e-3, null, null));
-    assertEquals(0.35, p.threshold(), 1e-12);
+    assertEquals(TAIL.score(1e-3), p.threshold(), 1e-12);
     assertTrue(p.source().contains("targetFmr"));
     assertEquals(0.35, r.forVerify(ThresholdRules.Request.NONE).threshold());
     assertEquals("manifest 1:1", r.forVerify(ThresholdRules.Request.NONE).source());
