@@ -2,7 +2,7 @@
 # Runs every benchmark and prints its figures: pipeline throughput, identify over HTTP, HNSW index.
 # Needs ../shared (models, LFW) and PostgreSQL on 127.0.0.1:5432. Takes ~15-25 minutes on 2 cores.
 #   bash bench/run.sh                 # all
-#   bash bench/run.sh pipeline|http|index|distance|native|search|cluster|resilience   (cluster: nginx and wrk from Debian, installed here when missing;
+#   bash bench/run.sh pipeline|http|index|distance|native|efc|search|cluster|resilience   (cluster: nginx and wrk from Debian, installed here when missing;
 #   resilience [minutes] [clients] [variants]: memory over a mixed load, not part of "all")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,9 @@ fi
 if [[ $what == all || $what == native ]]; then
   /usr/bin/python3 -c 'import hnswlib' 2>/dev/null || { apt-get update -q && apt-get install -y -q python3-hnswlib; }
   MAVEN_OPTS="${MAVEN_OPTS:-} --add-modules jdk.incubator.vector" run NativeIndexBench "${2:-20000} 5 128 1000 32 400"
+fi
+if [[ $what == all || $what == efc ]]; then
+  MAVEN_OPTS="${MAVEN_OPTS:-} --add-modules jdk.incubator.vector" run EfConstructionBench "${2:-20000} 5 128 1000 32 100,200,400"
 fi
 if [[ $what == all || $what == search ]]; then run IndexSearchBench "20000 128 8 15"; fi
 if [[ $what == all || $what == cluster ]]; then

@@ -160,7 +160,7 @@ public final class NativeIndexBench {
     }
   }
 
-  private static int[][] exact(List<float[]> items, List<float[]> qs, int threads) throws Exception {
+  static int[][] exact(List<float[]> items, List<float[]> qs, int threads) throws Exception {
     InnerProduct d = InnerProduct.best();
     int[][] truth = new int[qs.size()][];
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
@@ -188,7 +188,7 @@ public final class NativeIndexBench {
     return truth;
   }
 
-  private static float[] normalised(float[] v) {
+  static float[] normalised(float[] v) {
     double s = 0;
     for (float x : v) {
       s += x * x;
