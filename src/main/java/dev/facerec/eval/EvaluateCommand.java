@@ -1081,15 +1081,15 @@ public final class EvaluateCommand {
     return sb.toString();
   }
 
-  private static String f4(double v) {
+  static String f4(double v) {
     return String.format(Locale.ROOT, "%.4f", v);
   }
 
-  private static String sci(double v) {
+  static String sci(double v) {
     return String.format(Locale.ROOT, "%.0e", v).replace("e-0", "e-");
   }
 
-  private static double round(double v, int digits) {
+  static double round(double v, int digits) {
     if (!Double.isFinite(v)) {
       return v;
     }

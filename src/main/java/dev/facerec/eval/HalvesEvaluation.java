@@ -1,5 +1,9 @@
 package dev.facerec.eval;
 
+import static dev.facerec.eval.EvaluateCommand.f4;
+import static dev.facerec.eval.EvaluateCommand.round;
+import static dev.facerec.eval.EvaluateCommand.sci;
+
 import dev.facerec.model.ModelManifest;
 import dev.facerec.pipeline.FacePipeline;
 import io.vertx.core.json.JsonArray;
@@ -545,21 +549,5 @@ final class HalvesEvaluation {
 
   private static String pct(double v) {
     return String.format(Locale.ROOT, "%.2f %%", 100 * v);
-  }
-
-  private static String f4(double v) {
-    return String.format(Locale.ROOT, "%.4f", v);
-  }
-
-  private static String sci(double v) {
-    return String.format(Locale.ROOT, "%.0e", v).replace("e-0", "e-");
-  }
-
-  private static double round(double v, int digits) {
-    if (!Double.isFinite(v)) {
-      return v;
-    }
-    double s = Math.pow(10, digits);
-    return Math.round(v * s) / s;
   }
 }

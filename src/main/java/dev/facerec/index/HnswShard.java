@@ -701,11 +701,7 @@ public final class HnswShard {
     for (IndexedFace item : items) {
       before.add(target.get(item.faceId()).orElse(null));
     }
-    if (items.size() == 1) {
-      insert(target, items.get(0));
-    } else {
-      forEachParallel(items, item -> insert(target, item));
-    }
+    forEachParallel(java.util.stream.IntStream.range(0, items.size()).boxed().toList(), i -> insert(target, items.get(i), before.get(i)));
     Set<UUID> touched = new HashSet<>();
     for (int i = 0; i < items.size(); i++) {
       IndexedFace was = before.get(i);
@@ -781,14 +777,13 @@ public final class HnswShard {
     centroids.put(subject, c);
   }
 
-  /** Inserts one prepared item; caller holds {@link #mutation} and has ensured capacity. */
-  private void insert(HnswIndex<UUID, float[], IndexedFace, Float> target, IndexedFace item) {
-    Optional<IndexedFace> existing = target.get(item.faceId());
-    if (existing.isPresent() && existing.get().equals(item)) {
+  /** Inserts one prepared item over {@code existing} (null: none); caller holds {@link #mutation} and has ensured capacity. */
+  private void insert(HnswIndex<UUID, float[], IndexedFace, Float> target, IndexedFace item, IndexedFace existing) {
+    if (item.equals(existing)) {
       return; // unchanged: skip the graph work
     }
     // hnswlib reuses the node when only the subject changed, else tombstones it and adds a node.
-    boolean newNode = existing.isEmpty() || !Arrays.equals(existing.get().vector(), item.vector());
+    boolean newNode = existing == null || !Arrays.equals(existing.vector(), item.vector());
     target.add(item);
     if (newNode) {
       nodesUsed.incrementAndGet();

@@ -5,7 +5,6 @@ import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexedFace;
 import dev.facerec.index.InnerProduct;
 import dev.facerec.index.SearchHit;
-import dev.facerec.testing.RandomVectors;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,33 +36,16 @@ public final class EfConstructionBench {
     System.out.printf("efConstruction bench: %d identities x %d faces, %d-d, %d queries, M=%d, %d cores, distance %s%n", identities, per, dim,
         queries, m, cores, InnerProduct.vectorized() ? "Vector API" : "scalar");
     Random random = new Random(17);
-    List<float[]> faces = new ArrayList<>();
-    List<float[]> centres = new ArrayList<>();
-    for (int i = 0; i < identities; i++) {
-      float[] c = RandomVectors.unit(random, dim);
-      centres.add(c);
-      for (int f = 0; f < per; f++) {
-        faces.add(NativeIndexBench.normalised(RandomVectors.near(c, 0.75f, random)));
-      }
-    }
-    List<float[]> probes = new ArrayList<>();
-    for (int q = 0; q < queries; q++) {
-      probes.add(NativeIndexBench.normalised(RandomVectors.near(centres.get(random.nextInt(identities)), 0.75f, random)));
-    }
-    sweep("face-like (clusters)", faces, probes, dim, m, efcs, cores);
-    List<float[]> uniform = new ArrayList<>();
-    for (int i = 0; i < faces.size(); i++) {
-      uniform.add(RandomVectors.unit(random, dim));
-    }
-    List<float[]> uniformProbes = new ArrayList<>();
-    for (int q = 0; q < queries; q++) {
-      uniformProbes.add(RandomVectors.unit(random, dim));
-    }
-    sweep("uniform random (worst case)", uniform, uniformProbes, dim, m, efcs, cores);
+    List<List<float[]>> faceLike = NativeIndexBench.faceLike(random, identities, per, dim, queries);
+    sweep("face-like (clusters)", faceLike.get(0), faceLike.get(1), dim, m, efcs, cores);
+    List<List<float[]>> uniform = NativeIndexBench.uniform(random, faceLike.get(0).size(), dim, queries);
+    sweep("uniform random (worst case)", uniform.get(0), uniform.get(1), dim, m, efcs, cores);
   }
 
-  private static void sweep(String label, List<float[]> items, List<float[]> probes, int dim, int m, String[] efcs, int cores)
+  private static void sweep(String label, List<float[]> raw, List<float[]> rawProbes, int dim, int m, String[] efcs, int cores)
       throws Exception {
+    List<float[]> items = raw.stream().map(NativeIndexBench::normalised).toList();
+    List<float[]> probes = rawProbes.stream().map(NativeIndexBench::normalised).toList();
     int[][] truth = NativeIndexBench.exact(items, probes, cores);
     List<IndexedFace> faces = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {

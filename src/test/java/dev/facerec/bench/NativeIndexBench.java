@@ -45,7 +45,21 @@ public final class NativeIndexBench {
     System.out.printf("native bench: %d identities x %d faces, %d-d, %d queries, M=%d, efConstruction=%d, %d cores, distance %s%n",
         identities, perIdentity, dim, queries, m, efConstruction, cores, InnerProduct.vectorized() ? "Vector API" : "scalar");
     Random random = new Random(17);
-    // Faces: an identity's direction plus noise; probes: another noisy view of an enrolled face's identity.
+    List<List<float[]>> faceLike = faceLike(random, identities, perIdentity, dim, queries);
+    List<float[]> clustered = faceLike.get(0);
+    List<float[]> clusteredQueries = faceLike.get(1);
+    System.out.printf("face-like set: cosine within an identity %.3f, between identities %.3f (mean of 2,000 pairs each)%n",
+        meanCosine(clustered, random, perIdentity, true), meanCosine(clustered, random, perIdentity, false));
+    compare("face-like (clusters)", clustered, clusteredQueries, dim, m, efConstruction, cores);
+    List<List<float[]>> uniform = uniform(random, clustered.size(), dim, queries);
+    compare("uniform random (worst case)", uniform.get(0), uniform.get(1), dim, m, efConstruction, cores);
+  }
+
+  /**
+   * Vectors shaped like face embeddings, and probes: an identity's direction plus noise, and another noisy view of an
+   * enrolled face's identity. {items, queries}, not normalised.
+   */
+  static List<List<float[]>> faceLike(Random random, int identities, int perIdentity, int dim, int queries) {
     float spread = 0.75f;
     List<float[]> clustered = new ArrayList<>();
     List<float[]> centres = new ArrayList<>();
@@ -60,18 +74,20 @@ public final class NativeIndexBench {
     for (int q = 0; q < queries; q++) {
       clusteredQueries.add(RandomVectors.near(centres.get(random.nextInt(identities)), spread, random));
     }
-    System.out.printf("face-like set: cosine within an identity %.3f, between identities %.3f (mean of 2,000 pairs each)%n",
-        meanCosine(clustered, random, perIdentity, true), meanCosine(clustered, random, perIdentity, false));
-    compare("face-like (clusters)", clustered, clusteredQueries, dim, m, efConstruction, cores);
-    List<float[]> uniform = new ArrayList<>();
-    for (int i = 0; i < clustered.size(); i++) {
-      uniform.add(RandomVectors.unit(random, dim));
+    return List.of(clustered, clusteredQueries);
+  }
+
+  /** Uniform random unit vectors and probes (the worst case): {items, queries}. */
+  static List<List<float[]>> uniform(Random random, int n, int dim, int queries) {
+    List<float[]> items = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      items.add(RandomVectors.unit(random, dim));
     }
-    List<float[]> uniformQueries = new ArrayList<>();
+    List<float[]> qs = new ArrayList<>();
     for (int q = 0; q < queries; q++) {
-      uniformQueries.add(RandomVectors.unit(random, dim));
+      qs.add(RandomVectors.unit(random, dim));
     }
-    compare("uniform random (worst case)", uniform, uniformQueries, dim, m, efConstruction, cores);
+    return List.of(items, qs);
   }
 
   private static void compare(String label, List<float[]> items, List<float[]> queries, int dim, int m, int efConstruction, int cores)
