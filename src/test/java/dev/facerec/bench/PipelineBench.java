@@ -64,9 +64,32 @@ public final class PipelineBench {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         pool.shutdown();
+        if (threads == 1) {
+          stages(pipelines.get(0), images);
+        }
         pipelines.forEach(FacePipeline::close);
         System.out.printf("%-22s %8d %10.1f %12.2f%n", profile, threads, images.size() / secs, secs * 1000 * threads / images.size());
       }
     }
+  }
+
+  /** Mean milliseconds of each stage over the images, one thread (after the timed run, so warm). */
+  static void stages(FacePipeline p, List<byte[]> images) {
+    java.util.Map<String, long[]> sums = new java.util.TreeMap<>();
+    p.timing((stage, nanos) -> sums.computeIfAbsent(stage, s -> new long[2])[0] += nanos);
+    long t0 = System.nanoTime();
+    for (byte[] img : images) {
+      p.embed(img, FaceSelection.CENTER);
+    }
+    long total = System.nanoTime() - t0;
+    p.timing((stage, nanos) -> { });
+    StringBuilder out = new StringBuilder("  stages, ms per image:");
+    long staged = 0;
+    for (var e : sums.entrySet()) {
+      out.append(String.format(" %s %.2f", e.getKey(), e.getValue()[0] / 1e6 / images.size()));
+      staged += e.getValue()[0];
+    }
+    out.append(String.format(" other %.2f (total %.2f)", (total - staged) / 1e6 / images.size(), total / 1e6 / images.size()));
+    System.out.println(out);
   }
 }
