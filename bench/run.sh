@@ -2,7 +2,8 @@
 # Runs every benchmark and prints its figures: pipeline throughput, identify over HTTP, HNSW index.
 # Needs ../shared (models, LFW) and PostgreSQL on 127.0.0.1:5432. Takes ~15-25 minutes on 2 cores.
 #   bash bench/run.sh                 # all
-#   bash bench/run.sh pipeline|http|index|distance|native|efc|search|cluster|resilience   (cluster: nginx and wrk from Debian, installed here when missing;
+#   bash bench/run.sh pipeline|http|batch|index|distance|native|efc|search|cluster|resilience   (http, cluster: wrk (and nginx) from Debian,
+#   batch: python3-onnx from Debian, installed here when missing; http [subjects] [seconds] [profiles]: identify over HTTP against the raw pipeline;
 #   resilience [minutes] [clients] [variants]: memory over a mixed load, not part of "all")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,15 @@ what="${1:-all}"
 mvn -B -q test-compile
 run() { mvn -B -q exec:java -Dexec.classpathScope=test -Dexec.mainClass="dev.facerec.bench.$1" -Dexec.args="${2:-}" -Dshared.dir="$(cd .. && pwd)/shared"; }
 if [[ $what == all || $what == pipeline ]]; then run PipelineBench "500 faceplugin,yunet-mobilefacenet"; fi
-if [[ $what == all || $what == http ]]; then run IdentifyHttpBench "1000 8 400 yunet-mobilefacenet 2"; fi
+if [[ $what == all || $what == http ]]; then
+  command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+  mvn -B -q package -DskipTests # the node runs from the jar
+  run ThroughputBench "${2:-300} ${3:-20} 8 ${4:-yunet-mobilefacenet,faceplugin} 1,2,4,8,16"
+fi
+if [[ $what == all || $what == batch ]]; then
+  /usr/bin/python3 -c 'import onnx' 2>/dev/null || { apt-get update -q && apt-get install -y -q python3-onnx; }
+  run BatchBench "${2:-2}"
+fi
 if [[ $what == all || $what == index ]]; then run IndexBench "100000 128 1000 32 400"; fi
 if [[ $what == all || $what == distance ]]; then
   MAVEN_OPTS="${MAVEN_OPTS:-} --add-modules jdk.incubator.vector" run DistanceBench "20000 128 1000" # exec:java runs in Maven's JVM

@@ -227,8 +227,8 @@ public final class FacePipeline implements AutoCloseable {
     return embedCounted(image, selection).faces();
   }
 
-  /** The selected faces, embedded, and how many faces the image holds in all. */
-  public record Embedded(List<EmbeddedFace> faces, int detected) {}
+  /** The selected faces, embedded, how many faces the image holds in all, and the image's size as uploaded. */
+  public record Embedded(List<EmbeddedFace> faces, int detected, int width, int height) {}
 
   /** {@link #embed(byte[], FaceSelection)}, also saying how many faces were found (the others were not embedded). */
   public Embedded embedCounted(byte[] image, FaceSelection selection) {
@@ -242,7 +242,7 @@ public final class FacePipeline implements AutoCloseable {
         EmbeddedFace e = embedWithQuality(bgr, f);
         out.add(new EmbeddedFace(toOriginal(e.face(), decoded.scale()), e.embedding(), e.quality()));
       }
-      return new Embedded(out, d.faces().size());
+      return new Embedded(out, d.faces().size(), decoded.width(), decoded.height());
     } finally {
       bgr.release();
     }

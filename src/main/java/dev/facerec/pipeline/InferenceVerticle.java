@@ -7,8 +7,6 @@ import dev.facerec.bus.Failure;
 import dev.facerec.bus.InferenceRequest;
 import dev.facerec.bus.InferenceResult;
 import dev.facerec.detect.DetectedFace;
-import dev.facerec.image.ImageInfo;
-import dev.facerec.image.ImageProbe;
 import dev.facerec.model.ModelManifest;
 import dev.facerec.quality.FaceQuality;
 import io.vertx.core.Future;
@@ -77,13 +75,12 @@ public final class InferenceVerticle extends VerticleBase {
     try {
       InferenceResult result;
       if (embed) {
-        ImageInfo info = ImageProbe.probe(req.image(), options.maxImageDimension(), options.maxPixels());
         List<FaceData> faces = new ArrayList<>();
         FacePipeline.Embedded embedded = pipeline.embedCounted(req.image(), FaceSelection.valueOf(req.selection()));
         for (EmbeddedFace f : embedded.faces()) {
           faces.add(toData(f.face(), f.embedding(), f.quality()));
         }
-        result = new InferenceResult(info.width(), info.height(), pipeline.recognizerId(), faces, millisSince(t0), null,
+        result = new InferenceResult(embedded.width(), embedded.height(), pipeline.recognizerId(), faces, millisSince(t0), null,
             embedded.detected());
       } else {
         Detection d = pipeline.detect(req.image());

@@ -17,8 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The cluster's figures on this machine: identify req/s and p99 through nginx (load from wrk, a separate
@@ -88,9 +86,8 @@ public final class ClusterBench {
         if (warm.status() != 200) {
           throw new IllegalStateException("identify through nginx failed: " + warm);
         }
-        String out = wrk(nginxPort, lua, connections, seconds);
-        System.out.printf("%d | %s | %s | %s | %s%n", n, find(out, "Requests/sec:\\s+([0-9.]+)"), ms(find(out, "50%\\s+([0-9.]+\\w+)")),
-            ms(find(out, "99%\\s+([0-9.]+\\w+)")), find(out, "Non-2xx or 3xx responses:\\s+(\\d+)", "0"));
+        Wrk.Result r = Wrk.run(nginxPort, lua, connections, seconds);
+        System.out.printf("%d | %.1f | %.1f | %.1f | %d%n", n, r.reqPerSec(), r.p50(), r.p99(), r.non2xx());
       }
 
       // 2. kill -9 of b3: time until b1's view is correct again.
@@ -182,32 +179,5 @@ public final class ClusterBench {
       }
     }
     throw new IllegalStateException("nginx did not start: " + Files.readString(dir.resolve("logs/error.log")));
-  }
-
-  static String wrk(int port, Path lua, int connections, int seconds) throws Exception {
-    Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", "-s", lua.toString(),
-        "http://127.0.0.1:" + port).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    p.waitFor();
-    return out;
-  }
-
-  static String find(String text, String regex) {
-    return find(text, regex, "?");
-  }
-
-  static String find(String text, String regex, String dflt) {
-    Matcher m = Pattern.compile(regex).matcher(text);
-    return m.find() ? m.group(1) : dflt;
-  }
-
-  /** wrk prints 12.34ms, 1.20s or 950.00us: as milliseconds. */
-  static String ms(String v) {
-    Matcher m = Pattern.compile("([0-9.]+)(us|ms|s)").matcher(v);
-    if (!m.matches()) {
-      return v;
-    }
-    double d = Double.parseDouble(m.group(1));
-    return String.format("%.1f", switch (m.group(2)) { case "us" -> d / 1000; case "s" -> d * 1000; default -> d; });
   }
 }

@@ -135,6 +135,8 @@ public final class NativeIndexBench {
     double natAt = 0;
     int ourEf = -1;
     int natEf = -1;
+    List<double[]> ourCurve = new ArrayList<>();
+    List<double[]> natCurve = new ArrayList<>();
     for (int e = 0; e < EFS.length; e++) {
       shard.setEfSearch(EFS[e]);
       for (int i = 0; i < Math.min(200, qs.size()); i++) {
@@ -159,6 +161,8 @@ public final class NativeIndexBench {
       double recall = found / (qs.size() * (double) K);
       JsonObject n = natSearches.getJsonObject(e);
       System.out.printf("| %d | %.4f | %.0f | %.4f | %.0f |%n", EFS[e], recall, qps, n.getDouble("recall"), n.getDouble("qps"));
+      ourCurve.add(new double[] {recall, qps});
+      natCurve.add(new double[] {n.getDouble("recall"), n.getDouble("qps")});
       if (ourEf < 0 && recall >= 0.99) {
         ourEf = EFS[e];
         ourAt = qps;
@@ -168,12 +172,24 @@ public final class NativeIndexBench {
         natAt = n.getDouble("qps");
       }
     }
+    Path png = Path.of("bench-out", "index-vs-native-" + label.replaceAll("[^a-z]+", "-") + ".png");
+    double minRecall = Math.min(ourCurve.get(0)[0], natCurve.get(0)[0]);
+    LinePlot.write(png, label + ": queries/s against recall@10 (efSearch " + EFS[0] + " to " + EFS[EFS.length - 1] + ", 1 thread)",
+        "recall@10", "queries/s", Math.floor(minRecall * 20) / 20, curves(ourCurve, natCurve));
+    System.out.println("plot: " + png.toAbsolutePath());
     if (ourEf > 0 && natEf > 0) {
       System.out.printf("at recall@10 >= 0.99: service efSearch %d, %.0f q/s; native efSearch %d, %.0f q/s: service search time %.2fx native's; build %.2fx%n",
           ourEf, ourAt, natEf, natAt, natAt / ourAt, build / nat.getDouble("build_s"));
     } else {
       System.out.printf("recall 0.99 not reached by %s within efSearch %d%n", ourEf < 0 ? "the service" : "native", EFS[EFS.length - 1]);
     }
+  }
+
+  private static java.util.Map<String, List<double[]>> curves(List<double[]> ours, List<double[]> natives) {
+    java.util.Map<String, List<double[]>> m = new java.util.LinkedHashMap<>();
+    m.put("service (hnswlib-core, Vector API distance)", ours);
+    m.put("native hnswlib (python3-hnswlib)", natives);
+    return m;
   }
 
   static int[][] exact(List<float[]> items, List<float[]> qs, int threads) throws Exception {
