@@ -5,6 +5,7 @@
 #   bash bench/run.sh pipeline|http|batch|index|distance|native|efc|search|cluster|resilience   (http, cluster: wrk (and nginx) from Debian,
 #   batch: python3-onnx from Debian, installed here when missing; http [subjects] [seconds] [profiles]: identify over HTTP against the raw pipeline;
 #   resilience [minutes] [clients] [variants]: memory over a mixed load, not part of "all")
+#   bash bench/run.sh jmh [regex]     # JMH microbenchmarks (distance, pipeline stages), ~3 minutes, not part of "all"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -40,4 +41,10 @@ fi
 if [[ $what == resilience ]]; then
   mvn -B -q package -DskipTests # the node runs from the jar
   run ResilienceBench "${2:-10} ${3:-6} ${4:-default}" # e.g. bash bench/run.sh resilience 20 3 default,arena2,noortarena+arena2
+fi
+if [[ $what == jmh ]]; then
+  # JMH forks a JVM with this JVM's class path: plain java, not exec:java (Maven's class loader is invisible to the fork)
+  mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -DincludeScope=test -Dmdep.outputFile=target/jmh.classpath
+  java -cp "target/test-classes:target/classes:$(cat target/jmh.classpath)" -Dshared.dir="$(cd .. && pwd)/shared" \
+    dev.facerec.bench.jmh.JmhMain ${2:+"$2"} # e.g. bash bench/run.sh jmh 'DistanceJmh|StagesJmh.embed'
 fi
