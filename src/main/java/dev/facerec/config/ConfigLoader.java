@@ -166,7 +166,8 @@ public final class ConfigLoader {
             integer("DETECT_MAX_SIDE", "detection.maxSide", 640, 160, 4096),
             integer("MAX_FACES_PER_IMAGE", "detection.maxFaces", 50, 1, 1000)),
         new AppConfig.Inference(
-            integer("INFERENCE_WORKERS", "inference.workers", 2, 1, 256),
+            // One worker per core: each runs one image at a time on one ONNX Runtime thread, so together they fill the cores.
+            integer("INFERENCE_WORKERS", "inference.workers", Runtime.getRuntime().availableProcessors(), 1, 256),
             integer("INFERENCE_THREADS", "inference.intraOpThreads", 1, 1, 256),
             integer("INFERENCE_QUEUE_SIZE", "inference.queueSize", 32, 1, 100_000),
             longValue("INFERENCE_TIMEOUT_MS", "inference.timeoutMs", 30_000, 100, 600_000)),

@@ -42,8 +42,10 @@ final class LinePlot {
         yMax = Math.max(yMax, p[1]);
       }
     }
-    xMax = xMax + (xMax - xMin) * 0.05 + 1e-9;
-    yMax = yMax * 1.1 + 1e-9;
+    double xStep = step(xMax - xMin);
+    double yStep = step(yMax);
+    xMax = xMin + Math.ceil((xMax - xMin) / xStep + 1e-9) * xStep;
+    yMax = Math.ceil(yMax * 1.05 / yStep) * yStep;
     BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     try {
@@ -59,16 +61,18 @@ final class LinePlot {
       java.util.function.DoubleUnaryOperator px = v -> LEFT + (v - x0) / (x1 - x0) * pw;
       java.util.function.DoubleUnaryOperator py = v -> TOP + ph - v / y1 * ph;
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-      for (int i = 0; i <= 5; i++) {
-        double xv = x0 + (x1 - x0) * i / 5;
-        double yv = y1 * i / 5;
+      for (double xv = x0; xv <= x1 + 1e-9; xv += xStep) {
         int gx = (int) px.applyAsDouble(xv);
-        int gy = (int) py.applyAsDouble(yv);
         g.setColor(new Color(0xeeeeee));
         g.drawLine(gx, TOP, gx, TOP + ph);
-        g.drawLine(LEFT, gy, LEFT + pw, gy);
         g.setColor(Color.DARK_GRAY);
         g.drawString(label(xv), gx - 12, TOP + ph + 18);
+      }
+      for (double yv = 0; yv <= y1 + 1e-9; yv += yStep) {
+        int gy = (int) py.applyAsDouble(yv);
+        g.setColor(new Color(0xeeeeee));
+        g.drawLine(LEFT, gy, LEFT + pw, gy);
+        g.setColor(Color.DARK_GRAY);
         g.drawString(label(yv), LEFT - 60, gy + 4);
       }
       g.setColor(Color.BLACK);
@@ -103,6 +107,14 @@ final class LinePlot {
     }
     Files.createDirectories(png.toAbsolutePath().getParent());
     ImageIO.write(img, "png", png.toFile());
+  }
+
+  /** A round tick step (1, 2 or 5 times a power of ten) giving about five ticks over {@code range}. */
+  static double step(double range) {
+    double raw = Math.max(range, 1e-9) / 5;
+    double p = Math.pow(10, Math.floor(Math.log10(raw)));
+    double f = raw / p;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
   }
 
   private static String label(double v) {

@@ -27,6 +27,8 @@ class ConfigLoaderTest {
     assertEquals(40_000_000L, c.images().maxPixels());
     assertEquals(1920, c.images().processingMaxSide());
     assertTrue(c.models().thresholds().isEmpty());
+    assertEquals(Runtime.getRuntime().availableProcessors(), c.inference().workers(), "one inference worker per core");
+    assertEquals(1, c.inference().intraOpThreads());
   }
 
   @Test
