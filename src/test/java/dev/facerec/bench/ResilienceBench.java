@@ -73,13 +73,9 @@ public final class ResilienceBench {
     List<String> out = new java.util.ArrayList<>();
     String profile = "yunet-mobilefacenet";
     String schema = TestNode.schema("resbench");
-    Map<String, String> env = TestNode.env(profile, TestData.modelsDir(profile), Files.createTempDirectory("resbench"), schema, KEY);
-    int port = NodeProcess.freePort();
-    env.put("API_PORT", String.valueOf(port));
-    env.put("INFERENCE_WORKERS", "2");
+    Map<String, String> env = TestNode.benchEnv(profile, TestData.modelsDir(profile), Files.createTempDirectory("resbench"), schema, KEY);
+    int port = Integer.parseInt(env.get("API_PORT"));
     env.put("INFERENCE_QUEUE_SIZE", "64");
-    env.put("RATE_LIMIT_ADMIN", "1000000");
-    env.put("DUPLICATE_CHECK", "false");
     env.putAll(variant.env());
     try (NodeProcess node = new NodeProcess("resilience-bench-" + variant.name(), env, port).start()) {
       node.awaitReady(Duration.ofSeconds(180));

@@ -66,15 +66,8 @@ public final class ThroughputBench {
 
       String schema = TestNode.schema("throughput");
       Path root = Files.createTempDirectory("throughput");
-      Map<String, String> env = TestNode.env(profile, TestData.modelsDir(profile), root.resolve("data"), schema, KEY);
-      int port = NodeProcess.freePort();
-      env.put("API_PORT", String.valueOf(port));
-      env.put("INFERENCE_WORKERS", "2");
-      env.put("LOG_LEVEL", "WARN");
-      env.put("DUPLICATE_CHECK", "false"); // LFW look-alikes would be refused; the gallery size is what matters
-      for (String role : List.of("ADMIN", "ENROLL", "RECOGNIZE", "DETECT")) {
-        env.put("RATE_LIMIT_" + role, "1000000"); // throughput, not the limiter
-      }
+      Map<String, String> env = TestNode.benchEnv(profile, TestData.modelsDir(profile), root.resolve("data"), schema, KEY);
+      int port = Integer.parseInt(env.get("API_PORT"));
       System.getenv().forEach((k, v) -> {
         if (k.startsWith("BENCH_")) {
           env.put(k.substring(6), v);

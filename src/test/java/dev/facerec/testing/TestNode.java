@@ -45,6 +45,24 @@ public final class TestNode {
     env.put("CLUSTER_PORT", String.valueOf(clusterPort));
     env.put("CLUSTER_BUS_PORT", String.valueOf(NodeProcess.freePort()));
     env.put("NODE_NAME", name);
+    return withoutRateLimits(env);
+  }
+
+  /**
+   * A single node of a benchmark in its own JVM: a free API port, two inference workers (the benchmarks' 2-core baseline),
+   * no duplicate check (LFW look-alikes would be refused; the gallery's size is what matters) and rate limits out of the
+   * way (throughput, not the limiter, is measured).
+   */
+  public static Map<String, String> benchEnv(String profile, Path modelsDir, Path dataDir, String schema, String adminKey) {
+    Map<String, String> env = env(profile, modelsDir, dataDir, schema, adminKey);
+    env.put("API_PORT", String.valueOf(NodeProcess.freePort()));
+    env.put("INFERENCE_WORKERS", "2");
+    env.put("DUPLICATE_CHECK", "false");
+    env.put("LOG_LEVEL", "WARN");
+    return withoutRateLimits(env);
+  }
+
+  private static Map<String, String> withoutRateLimits(Map<String, String> env) {
     for (String role : java.util.List.of("ADMIN", "ENROLL", "RECOGNIZE", "DETECT")) {
       env.put("RATE_LIMIT_" + role, "1000000");
     }
