@@ -227,7 +227,7 @@ public final class FacePipeline implements AutoCloseable {
     return embedCounted(image, selection).faces();
   }
 
-  /** The selected faces, embedded, how many faces the image holds in all, and the image's size as uploaded. */
+  /** The selected faces, embedded, how many faces the image holds in all, and the image's size in the boxes' frame (upright). */
   public record Embedded(List<EmbeddedFace> faces, int detected, int width, int height) {}
 
   /** {@link #embed(byte[], FaceSelection)}, also saying how many faces were found (the others were not embedded). */

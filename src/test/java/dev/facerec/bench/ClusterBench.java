@@ -67,7 +67,8 @@ public final class ClusterBench {
       }
       Path probe = people.get(0).get(1);
       Path lua = root.resolve("identify.lua");
-      Files.writeString(lua, wrkScript(Files.readAllBytes(probe)));
+      Path list = Files.writeString(root.resolve("probe.txt"), probe.toAbsolutePath() + "\n");
+      Files.writeString(lua, Wrk.cyclingScript(list, "/api/v1/identify?largestOnly=true", KEY));
       System.out.printf("gallery: %d subjects (%s); load: wrk -c%d -t2 -d%ds, identify of one LFW face, through nginx%n",
           enrolled, profile, connections, seconds);
       System.out.println("nodes | req/s | p50 ms | p99 ms | non-2xx");
@@ -139,19 +140,6 @@ public final class ClusterBench {
 
   static int clusterMembers(Http h) {
     return h.get("/api/v1/admin/cluster/status").json().getJsonArray("members").size();
-  }
-
-  static String wrkScript(byte[] image) {
-    StringBuilder hex = new StringBuilder();
-    for (byte b : image) {
-      hex.append(String.format("\\x%02x", b)); // LuaJIT (wrk) reads \xNN escapes
-    }
-    return "local img = \"" + hex + "\"\n"
-        + "wrk.method = \"POST\"\n"
-        + "wrk.path = \"/api/v1/identify?largestOnly=true\"\n"
-        + "wrk.headers[\"Content-Type\"] = \"image/jpeg\"\n"
-        + "wrk.headers[\"X-API-Key\"] = \"" + KEY + "\"\n"
-        + "wrk.body = img\n";
   }
 
   static Process nginx(Path root, int port, List<Integer> upstreams) throws Exception {

@@ -113,11 +113,11 @@ public final class IndexBench {
     }
   }
 
-  private interface Fn<T, R> {
+  interface Fn<T, R> {
     R apply(T t) throws Exception;
   }
 
-  private static <T, R> List<R> parallelMap(List<T> in, int threads, Fn<T, R> fn) throws Exception {
+  static <T, R> List<R> parallelMap(List<T> in, int threads, Fn<T, R> fn) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<R> out = new ArrayList<>(java.util.Collections.nCopies(in.size(), null));

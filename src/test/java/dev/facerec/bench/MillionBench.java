@@ -1,5 +1,6 @@
 package dev.facerec.bench;
 
+import dev.facerec.embed.FaceEmbedder;
 import dev.facerec.index.HnswShard;
 import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexedFace;
@@ -55,11 +56,11 @@ public final class MillionBench {
     List<float[]> items = set.get(0);
     for (int i = 0; i < items.size(); i++) {
       UUID subject = new UUID(1, i / 5);
-      byShard.get(Shards.of(subject, shardCount)).add(new IndexedFace(new UUID(0, i), subject, normaliseInPlace(items.get(i))));
+      byShard.get(Shards.of(subject, shardCount)).add(new IndexedFace(new UUID(0, i), subject, FaceEmbedder.normalize(items.get(i))));
     }
     items = null;
     set = List.of(List.of(), set.get(1));
-    List<float[]> queries = set.get(1).stream().map(MillionBench::normaliseInPlace).toList();
+    List<float[]> queries = set.get(1).stream().map(FaceEmbedder::normalize).toList();
 
     IndexParams params = new IndexParams(m, efConstruction, efSearch);
     List<HnswShard> shards = new ArrayList<>();
@@ -91,7 +92,7 @@ public final class MillionBench {
       shards = null;
       heapAfterGc();
       long l0 = System.nanoTime();
-      List<HnswShard> loaded = parallel(shardCount, cores, s -> HnswShard.load(dir.resolve("shard-" + s + ".hnsw"), "bench-model", dim,
+      List<HnswShard> loaded = IndexBench.parallelMap(java.util.stream.IntStream.range(0, shardCount).boxed().toList(), cores, s -> HnswShard.load(dir.resolve("shard-" + s + ".hnsw"), "bench-model", dim,
           params).orElseThrow());
       double loadS = (System.nanoTime() - l0) / 1e9;
       shards = loaded;
@@ -179,46 +180,12 @@ public final class MillionBench {
     return new HashSet<>(out);
   }
 
-  private interface Fn<R> {
-    R apply(int i) throws Exception;
-  }
-
-  private static <R> List<R> parallel(int n, int threads, Fn<R> fn) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<R>> fs = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        int x = i;
-        fs.add(pool.submit(() -> fn.apply(x)));
-      }
-      List<R> out = new ArrayList<>();
-      for (Future<R> f : fs) {
-        out.add(f.get());
-      }
-      return out;
-    } finally {
-      pool.shutdown();
-    }
-  }
-
   private static long heapAfterGc() throws InterruptedException {
     for (int i = 0; i < 3; i++) {
       System.gc();
       Thread.sleep(200);
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
-
-  private static float[] normaliseInPlace(float[] out) {
-    double n = 0;
-    for (float x : out) {
-      n += x * x;
-    }
-    float inv = (float) (1 / Math.sqrt(n));
-    for (int i = 0; i < out.length; i++) {
-      out[i] *= inv;
-    }
-    return out;
   }
 
   private static double pct(long[] sorted, int p) {
