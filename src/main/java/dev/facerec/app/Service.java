@@ -243,7 +243,8 @@ public final class Service implements AutoCloseable {
 
     if (indexRole) {
       phase = "loading the index";
-      IndexParams params = new IndexParams(config.index().m(), config.index().efConstruction(), config.index().efSearch());
+      IndexParams params = new IndexParams(config.index().m(), config.index().efConstruction(), config.index().efSearch(),
+          config.index().engine());
       // In a cluster the index nodes form a grid of their own, whose partition table places the shards.
       placement = cluster.enabled()
           ? IndexGrid.start(cluster, config.index().gridPortOffset(), membership.selfId(), config.index().replicas())

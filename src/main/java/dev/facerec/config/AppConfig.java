@@ -66,10 +66,12 @@ public record AppConfig(
 
   /**
    * {@code ackTimeoutMs}: how long an acknowledged write waits for the live index replicas to apply it;
-   * {@code changeLogRetention}: change-log entries kept for replicas that catch up (older ones are pruned).
+   * {@code changeLogRetention}: change-log entries kept for replicas that catch up (older ones are pruned);
+   * {@code engine}: the HNSW implementation (a snapshot of the other engine is rebuilt from the store).
    */
   public record Index(int m, int efConstruction, int efSearch, int snapshotIntervalSeconds, long ackTimeoutMs,
-      long changeLogRetention, int shards, int replicas, int gridPortOffset, long hedgeMs, int searchThreads) {}
+      long changeLogRetention, int shards, int replicas, int gridPortOffset, long hedgeMs, int searchThreads,
+      dev.facerec.index.IndexEngine engine) {}
 
   /**
    * Clustering. Disabled: one node, the same code paths (a cluster of one). {@code configFile} is the

@@ -182,7 +182,8 @@ public final class ConfigLoader {
             integer("INDEX_REPLICAS", "index.replicas", 2, 1, 6),
             integer("INDEX_GRID_PORT_OFFSET", "index.gridPortOffset", 200, 1, 10_000),
             longValue("INDEX_HEDGE_MS", "index.hedgeMs", 300, 10, 60_000),
-            integer("INDEX_SEARCH_THREADS", "index.searchThreads", Runtime.getRuntime().availableProcessors(), 1, 256)),
+            integer("INDEX_SEARCH_THREADS", "index.searchThreads", Runtime.getRuntime().availableProcessors(), 1, 256),
+            engine()),
         new AppConfig.WebSocket(
             integer("WS_MAX_IN_FLIGHT", "websocket.maxInFlight", 2, 1, 64),
             integer("WS_MAX_FRAME_BYTES", "websocket.maxFrameBytes", 4 << 20, 1024, 64 << 20),
@@ -247,6 +248,15 @@ public final class ConfigLoader {
   private static boolean isLoopback(String host) {
     String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     return h.equalsIgnoreCase("localhost") || h.startsWith("127.") || h.equals("::1");
+  }
+
+  private dev.facerec.index.IndexEngine engine() {
+    String name = text("INDEX_ENGINE", "index.engine", dev.facerec.index.IndexEngine.PACKED.configName());
+    try {
+      return dev.facerec.index.IndexEngine.of(name);
+    } catch (IllegalArgumentException e) {
+      throw bad("INDEX_ENGINE", name, "packed or hnswlib-core");
+    }
   }
 
   private AppConfig.Cluster cluster(String dbUrl) {
@@ -535,7 +545,7 @@ public final class ConfigLoader {
         "THRESHOLD_FACEPLUGIN", "THRESHOLD_YUNET_MOBILEFACENET", "THRESHOLD_OPENCV_ZOO", "IDENTIFY_THRESHOLD_FACEPLUGIN",
         "IDENTIFY_THRESHOLD_YUNET_MOBILEFACENET", "IDENTIFY_THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
         "MAX_IMAGE_PIXELS", "DETECT_MAX_SIDE", "MAX_FACES_PER_IMAGE", "INFERENCE_WORKERS", "INFERENCE_THREADS",
-        "INFERENCE_QUEUE_SIZE", "INFERENCE_TIMEOUT_MS", "HNSW_M", "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH",
+        "INFERENCE_QUEUE_SIZE", "INFERENCE_TIMEOUT_MS", "HNSW_M", "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH", "INDEX_ENGINE",
         "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "DATA_DIR", "LOG_LEVEL", "LOG_FORMAT",
         "DATABASE_URL_FILE", "CORS_ALLOW_CREDENTIALS", "WS_MAX_CONNECTIONS_PER_KEY", "ALLOW_PLAIN_HTTP", "TLS_CERT_FILE",
         "TLS_KEY_FILE", "TLS_CLIENT_CA_FILE", "ADMIN_API_KEY", "ADMIN_API_KEY_FILE", "JWT_PUBLIC_KEY_FILES", "JWT_JWKS_FILE",

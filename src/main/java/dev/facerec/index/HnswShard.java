@@ -1,8 +1,5 @@
 package dev.facerec.index;
 
-import com.github.jelmerk.hnswlib.core.ObjectSerializer;
-import com.github.jelmerk.hnswlib.core.SearchResult;
-import com.github.jelmerk.hnswlib.core.hnsw.HnswIndex;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -13,11 +10,6 @@ import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInput;
-import java.io.ObjectInputFilter;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutput;
-import java.io.ObjectStreamClass;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -57,12 +49,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HNSW index (hnswlib) for one collection and one embedding model: cosine similarity search
- * over face embeddings, with growth, removal, snapshots and reconciliation against the store.
+ * One HNSW index for one collection and one embedding model: cosine similarity search over face embeddings, with
+ * growth, removal, snapshots and reconciliation against the store. The graph itself is a {@link ShardGraph} of the
+ * configured {@link IndexEngine}.
  *
  * <p>Vectors are L2-normalised on the way in (a copy is stored), so the graph uses the inner
  * product distance {@code 1 - a.b}, which equals cosine distance on unit vectors and skips the two
- * norms per distance that hnswlib's cosine function computes. Reported similarity is {@code
+ * norms per distance that a cosine function computes. Reported similarity is {@code
  * 1 - distance}, i.e. cosine similarity, clamped to [-1, 1].
  *
  * <p>Threading: searches run concurrently with each other and with mutations. Mutations ({@code
@@ -75,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * cosine to its subject's centroid beside its own: with subjects sharded whole ({@link Shards}), that is the subject's
  * template score, the score identify decides on.
  *
- * <p>Capacity: hnswlib has a fixed maximum node count and keeps removed or replaced items as
+ * <p>Capacity: the graph has a fixed maximum node count and keeps removed or replaced items as
  * tombstone nodes. The shard counts allocated nodes; when a mutation would overflow, it doubles
  * the capacity, or, when tombstones outnumber live items, rebuilds a compact graph (searches keep
  * using the old graph while the new one is built).
@@ -85,8 +78,11 @@ public final class HnswShard {
 
   /** Snapshot file magic: ASCII "FRHX". */
   static final int MAGIC = 0x46524858;
-  /** 2: shards hold whole subjects (format 1 was sharded by face id, so its shards may split a subject). */
-  static final int FORMAT_VERSION = 2;
+  /**
+   * 3: the header names the engine, whose payload follows. 2: hnswlib-core only; 1: sharded by face id (its shards
+   * may split a subject). Older formats are refused, and the shard is rebuilt from the store.
+   */
+  static final int FORMAT_VERSION = 3;
   static final int DEFAULT_INITIAL_CAPACITY = 1024;
   /** Trailer: payload length (long) then CRC32 of every preceding byte (long). */
   private static final int TRAILER_BYTES = 16;
@@ -95,25 +91,20 @@ public final class HnswShard {
   private static final int ITEMS_PER_THREAD = 256;
   private static final float UNIT_TOLERANCE = 1e-4f;
 
-  // Only hnswlib's own classes, our serializers and the natural-order comparator may appear in the
-  // payload; the CRC already rules out corruption, this keeps deserialization to known classes.
-  private static final ObjectInputFilter PAYLOAD_FILTER = ObjectInputFilter.Config.createFilter(
-      "maxdepth=20;com.github.jelmerk.hnswlib.core.**;dev.facerec.index.*;"
-          + "java.util.Comparators$NaturalOrderComparator;java.lang.Enum;!*");
-
   private final String collection;
   private final String modelId;
   private final int dimension;
   private final int m;
   private final int efConstruction;
   private final int initialCapacity;
+  private final IndexEngine engine;
   private volatile int efSearch;
 
-  private volatile HnswIndex<UUID, float[], IndexedFace, Float> index;
-  /** Nodes hnswlib has allocated, live plus tombstones; written only under {@link #mutation}. */
+  private volatile ShardGraph index;
+  /** Nodes the graph has allocated, live plus tombstones; written only under {@link #mutation}. */
   private final AtomicInteger nodesUsed = new AtomicInteger();
   private final ReentrantLock mutation = new ReentrantLock();
-  /** Read: any use of {@link #index}. Write: resizing or swapping it (hnswlib's resize is unsafe with searches). */
+  /** Read: any use of {@link #index}. Write: resizing or swapping it (a resize is unsafe with searches). */
   private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
   private volatile Instant snapshotTime;
   private InnerProduct distance = InnerProduct.best();
@@ -152,6 +143,7 @@ public final class HnswShard {
     this.m = params.m();
     this.efConstruction = params.efConstruction();
     this.efSearch = params.efSearch();
+    this.engine = params.engine();
     this.initialCapacity = initialCapacity;
     this.index = newIndex(initialCapacity);
   }
@@ -161,7 +153,7 @@ public final class HnswShard {
       String modelId,
       int dimension,
       IndexParams params,
-      HnswIndex<UUID, float[], IndexedFace, Float> loaded,
+      ShardGraph loaded,
       int nodesUsed,
       Instant snapshotTime) {
     this(collection, modelId, dimension, params, DEFAULT_INITIAL_CAPACITY);
@@ -218,9 +210,8 @@ public final class HnswShard {
     Objects.requireNonNull(faceId, "faceId");
     mutation.lock();
     try {
-      IndexedFace before = index.get(faceId).orElse(null);
-      // Version 0 is the default Item version, so a later add of the same id is accepted again.
-      if (before == null || !index.remove(faceId, 0L)) {
+      IndexedFace before = index.get(faceId);
+      if (before == null || !index.remove(faceId)) {
         return false;
       }
       unlink(before.subjectId(), faceId);
@@ -246,7 +237,7 @@ public final class HnswShard {
       int removed = 0;
       Set<UUID> touched = new HashSet<>();
       for (IndexedFace f : current.values()) {
-        if (!wanted.containsKey(f.faceId()) && index.remove(f.faceId(), 0L)) {
+        if (!wanted.containsKey(f.faceId()) && index.remove(f.faceId())) {
           removed++;
           unlink(f.subjectId(), f.faceId());
           touched.add(f.subjectId());
@@ -301,19 +292,18 @@ public final class HnswShard {
   public List<SearchHit> search(float[] vector, int k) {
     float[] query = normalisedCopy(vector);
     checkK(k);
-    List<SearchResult<IndexedFace, Float>> results;
+    List<ShardGraph.Neighbour> results;
     swap.readLock().lock();
     try {
-      results = index.findNearest(query, k);
+      results = index.nearest(query, k);
     } finally {
       swap.readLock().unlock();
     }
     List<SearchHit> hits = new ArrayList<>(results.size());
     Map<UUID, Float> bySubject = new HashMap<>();
-    for (SearchResult<IndexedFace, Float> r : results) {
-      IndexedFace f = r.item();
+    for (ShardGraph.Neighbour r : results) {
       float sim = similarity(1f - r.distance());
-      hits.add(new SearchHit(f.faceId(), f.subjectId(), sim, subjectSimilarity(query, f.subjectId(), sim, bySubject)));
+      hits.add(new SearchHit(r.faceId(), r.subjectId(), sim, subjectSimilarity(query, r.subjectId(), sim, bySubject)));
     }
     return hits;
   }
@@ -416,7 +406,7 @@ public final class HnswShard {
   public IndexedFace get(UUID faceId) {
     swap.readLock().lock();
     try {
-      return index.get(faceId).orElse(null);
+      return index.get(faceId);
     } finally {
       swap.readLock().unlock();
     }
@@ -462,40 +452,50 @@ public final class HnswShard {
 
   /** The parameters in force, with the current efSearch. */
   public IndexParams params() {
-    return new IndexParams(m, efConstruction, efSearch);
+    return new IndexParams(m, efConstruction, efSearch, engine);
   }
 
-  /** Node slots hnswlib has reserved; grows by doubling. */
+  /** Node slots the graph has reserved; grows by doubling. */
   public int capacity() {
-    return index.getMaxItemCount();
+    return index.capacity();
   }
 
   /**
    * A rough heap estimate for this shard, for metrics and capacity planning.
    *
    * <p>With n allocated nodes (live items plus tombstones not yet compacted), d the dimension, M
-   * the link count, C the capacity and P the number of cores:
+   * the link count, C the capacity, P the number of cores and S the subjects with several faces:
    *
    * <pre>
+   * packed (arrays sized to the capacity):
+   *   bytes = C * (4d + 8M + 14)      vectors, layer-0 lists (2M ids and a count), level, tombstone, two references
+   *         + C * 4 * (P + 1)         visited marks of the searches in flight
+   *         + n * (148                the two ids (UUIDs and their holder) and the id lookup
+   *                + 4(M+1)/(M-1))    upper layers: expected 1/(M-1) extra levels of M ids and a count
+   * hnswlib-core:
    *   bytes = n * (4d + 16            the float[] vector
    *                + 8M + 40          layer-0 links: up to 2M ints in an IntArrayList
    *                + (4M + 40)/(M-1)  upper layers: expected 1/(M-1) extra levels of up to M ints
    *                + 240)             IndexedFace + 2 UUIDs, hnswlib Node, id lookup and lock maps
    *         + C * 4                   node reference array
    *         + C/8 * (P + 1)           hnswlib's visited bitsets (one per core, plus one)
+   * both:
    *         + n * 48                  subject to faces map (at most one entry per face; shares the ids)
-   *         + S * (4d + 80)           centroids of the S subjects with several faces
+   *         + S * (4d + 80)           centroids
    * </pre>
-   * Assumes compressed oops (heaps under 32 GiB). Checked against the heap at 20k and 40k 128-d
-   * items with M=32: the per-node term matched the measured marginal cost within 5% (~1,070 vs
-   * ~1,110 bytes), but fixed costs (map tables, region rounding) made the total ~25% higher.
+   * Assumes compressed oops (heaps under 32 GiB). hnswlib-core's per-node term matched the measured marginal cost
+   * within 5% at 20k and 40k 128-d items with M=32 (~1,070 vs ~1,110 bytes); the packed one is checked by
+   * {@code bash bench/run.sh million}.
    */
   public long estimatedMemoryBytes() {
     long n = nodesUsed.get();
     long c = capacity();
     long cores = Runtime.getRuntime().availableProcessors();
-    long perNode = 4L * dimension + 16 + 8L * m + 40 + (4L * m + 40) / (m - 1) + 240;
-    return n * perNode + c * 4 + c / 8 * (cores + 1) + n * 48 + (long) centroids.size() * (4L * dimension + 80);
+    long graph = switch (engine) {
+      case PACKED -> c * (4L * dimension + 8L * m + 14) + c * 4 * (cores + 1) + n * (148 + 4L * (m + 1) / (m - 1));
+      case HNSWLIB -> n * (4L * dimension + 16 + 8L * m + 40 + (4L * m + 40) / (m - 1) + 240) + c * 4 + c / 8 * (cores + 1);
+    };
+    return graph + n * 48 + (long) centroids.size() * (4L * dimension + 80);
   }
 
   /** When this shard was last saved or loaded; null if never. */
@@ -507,9 +507,9 @@ public final class HnswShard {
 
   /**
    * Writes the shard to {@code file} atomically: a temporary file in the same directory, forced to
-   * disk, then moved over the target. Layout: header (magic, format version, collection, model id,
-   * dimension, M, efConstruction, efSearch, item count, node count, timestamp), the hnswlib
-   * serialized index, then the payload length and a CRC32 of every preceding byte.
+   * disk, then moved over the target. Layout: header (magic, format version, engine, collection, model id,
+   * dimension, M, efConstruction, efSearch, item count, node count, timestamp), the engine's graph
+   * ({@link ShardGraph#write}), then the payload length and a CRC32 of every preceding byte.
    *
    * <p>Mutations wait while saving; searches continue.
    */
@@ -528,6 +528,7 @@ public final class HnswShard {
               new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(fos, 1 << 16), crc));
           out.writeInt(MAGIC);
           out.writeInt(FORMAT_VERSION);
+          out.writeUTF(engine.configName());
           out.writeUTF(collection);
           out.writeUTF(modelId);
           out.writeInt(dimension);
@@ -538,7 +539,9 @@ public final class HnswShard {
           out.writeInt(nodesUsed.get());
           out.writeLong(now.toEpochMilli());
           CountingOutputStream payload = new CountingOutputStream(out);
-          index.save(payload); // closes its ObjectOutputStream; ours only flushes on close
+          DataOutputStream graphOut = new DataOutputStream(payload);
+          index.write(graphOut);
+          graphOut.flush();
           out.writeLong(payload.count);
           out.flush();
           out.writeLong(crc.getValue());
@@ -559,7 +562,7 @@ public final class HnswShard {
 
   /**
    * Reads a snapshot written by {@link #save}. Returns empty, after logging why, when the file is
-   * missing, truncated or corrupt (CRC mismatch), of another format, or built for another model,
+   * missing, truncated or corrupt (CRC mismatch), of another format or engine, or built for another model,
    * dimension, M or efConstruction (the caller then rebuilds from the store, so a parameter change
    * takes effect). efSearch comes from {@code params}, not from the file. Never throws for a bad
    * file.
@@ -570,14 +573,14 @@ public final class HnswShard {
       return Optional.ofNullable(read(file, expectedModelId, expectedDimension, params));
     } catch (NoSuchFileException e) {
       LOG.info("No index snapshot at {}", file);
-    } catch (IOException | ClassNotFoundException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.warn("Ignoring index snapshot {}: {}", file, e.toString());
     }
     return Optional.empty();
   }
 
   private static HnswShard read(Path file, String expectedModelId, int expectedDimension, IndexParams params)
-      throws IOException, ClassNotFoundException {
+      throws IOException {
     long size = Files.size(file);
     verifyChecksum(file, size);
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
@@ -589,6 +592,10 @@ public final class HnswShard {
       int version = in.readInt();
       if (version != FORMAT_VERSION) {
         return reject(file, "format version " + version + ", expected " + FORMAT_VERSION);
+      }
+      String engineName = in.readUTF();
+      if (!engineName.equals(params.engine().configName())) {
+        return reject(file, "built by engine " + engineName + ", configured " + params.engine().configName());
       }
       String collection = in.readUTF();
       String modelId = in.readUTF();
@@ -613,14 +620,12 @@ public final class HnswShard {
       if (payloadLength <= 0 || payloadLength != trailerPayloadLength(file, size)) {
         return reject(file, "payload length does not match the trailer");
       }
-      HnswIndex<UUID, float[], IndexedFace, Float> index;
-      try (ObjectInputStream ois = new PayloadInputStream(new LimitedInputStream(in, payloadLength))) {
-        @SuppressWarnings("unchecked")
-        HnswIndex<UUID, float[], IndexedFace, Float> read =
-            (HnswIndex<UUID, float[], IndexedFace, Float>) ois.readObject();
-        index = read;
-      }
-      if (index.getDimensions() != dimension || index.size() != itemCount || !index.isRemoveEnabled()) {
+      DataInputStream payload = new DataInputStream(new LimitedInputStream(in, payloadLength));
+      ShardGraph index = switch (params.engine()) {
+        case PACKED -> PackedGraph.read(payload, dimension, m, efConstruction, params.efSearch(), InnerProduct.best());
+        case HNSWLIB -> HnswlibGraph.read(payload, dimension, params.efSearch());
+      };
+      if (index.size() != itemCount) {
         return reject(file, "index contents do not match the header");
       }
       HnswShard shard = new HnswShard(collection, modelId, dimension, params, index, nodesUsed, savedAt);
@@ -681,14 +686,11 @@ public final class HnswShard {
 
   // ---- internals ----
 
-  private HnswIndex<UUID, float[], IndexedFace, Float> newIndex(int capacity) {
-    return HnswIndex.newBuilder(dimension, distance, capacity)
-        .withM(m)
-        .withEfConstruction(efConstruction)
-        .withEf(efSearch)
-        .withRemoveEnabled()
-        .withCustomSerializers(new UuidSerializer(), new FaceSerializer())
-        .build();
+  private ShardGraph newIndex(int capacity) {
+    return switch (engine) {
+      case PACKED -> new PackedGraph(dimension, m, efConstruction, efSearch, capacity, distance);
+      case HNSWLIB -> new HnswlibGraph(dimension, m, efConstruction, efSearch, capacity, distance);
+    };
   }
 
   /**
@@ -696,10 +698,10 @@ public final class HnswShard {
    * date; caller holds {@link #mutation} and has ensured capacity.
    */
   private void insertAll(List<IndexedFace> items) {
-    HnswIndex<UUID, float[], IndexedFace, Float> target = index;
+    ShardGraph target = index;
     List<IndexedFace> before = new ArrayList<>(items.size());
     for (IndexedFace item : items) {
-      before.add(target.get(item.faceId()).orElse(null));
+      before.add(target.get(item.faceId()));
     }
     forEachParallel(java.util.stream.IntStream.range(0, items.size()).boxed().toList(), i -> insert(target, items.get(i), before.get(i)));
     Set<UUID> touched = new HashSet<>();
@@ -759,8 +761,11 @@ public final class HnswShard {
     }
     double[] sum = new double[dimension];
     for (UUID id : many) {
-      float[] v = index.get(id).orElseThrow(() -> new IllegalStateException("face " + id + " of subject " + subject
-          + " is not in index " + collection)).vector();
+        IndexedFace f = index.get(id);
+      if (f == null) {
+        throw new IllegalStateException("face " + id + " of subject " + subject + " is not in index " + collection);
+      }
+      float[] v = f.vector();
       for (int i = 0; i < dimension; i++) {
         sum[i] += v[i];
       }
@@ -778,13 +783,13 @@ public final class HnswShard {
   }
 
   /** Inserts one prepared item over {@code existing} (null: none); caller holds {@link #mutation} and has ensured capacity. */
-  private void insert(HnswIndex<UUID, float[], IndexedFace, Float> target, IndexedFace item, IndexedFace existing) {
+  private void insert(ShardGraph target, IndexedFace item, IndexedFace existing) {
     if (item.equals(existing)) {
       return; // unchanged: skip the graph work
     }
-    // hnswlib reuses the node when only the subject changed, else tombstones it and adds a node.
+    // Both engines reuse the node when only the subject changed, else tombstone it and add a node.
     boolean newNode = existing == null || !Arrays.equals(existing.vector(), item.vector());
-    target.add(item);
+    target.put(item);
     if (newNode) {
       nodesUsed.incrementAndGet();
     }
@@ -793,7 +798,7 @@ public final class HnswShard {
   /** Makes room for {@code extra} more nodes; caller holds {@link #mutation}. */
   private void ensureCapacity(int extra) {
     long needed = (long) nodesUsed.get() + extra;
-    int capacity = index.getMaxItemCount();
+    int capacity = index.capacity();
     if (needed <= capacity) {
       return;
     }
@@ -817,9 +822,8 @@ public final class HnswShard {
   private void compact(long minCapacity) {
     List<IndexedFace> live = new ArrayList<>(index.items());
     long capacity = Math.max(initialCapacity, 2L * minCapacity);
-    HnswIndex<UUID, float[], IndexedFace, Float> fresh =
-        newIndex((int) Math.min(Integer.MAX_VALUE - 8, capacity));
-    forEachParallel(live, fresh::add);
+    ShardGraph fresh = newIndex((int) Math.min(Integer.MAX_VALUE - 8, capacity));
+    forEachParallel(live, fresh::put);
     swap.writeLock().lock();
     try {
       fresh.setEf(efSearch);
@@ -828,7 +832,7 @@ public final class HnswShard {
     } finally {
       swap.writeLock().unlock();
     }
-    LOG.info("Index {} compacted to {} faces (capacity {})", collection, live.size(), fresh.getMaxItemCount());
+    LOG.info("Index {} compacted to {} faces (capacity {})", collection, live.size(), fresh.capacity());
   }
 
   /** Runs {@code action} over the items with up to one thread per core. */
@@ -944,68 +948,6 @@ public final class HnswShard {
   }
 
   // ---- serialization helpers ----
-
-  /** Ids as two longs instead of Java-serialized UUID objects. */
-  static final class UuidSerializer implements ObjectSerializer<UUID> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public void write(UUID id, ObjectOutput out) throws IOException {
-      out.writeLong(id.getMostSignificantBits());
-      out.writeLong(id.getLeastSignificantBits());
-    }
-
-    @Override
-    public UUID read(ObjectInput in) throws IOException {
-      return new UUID(in.readLong(), in.readLong());
-    }
-  }
-
-  /** Items as raw longs and floats: far smaller and faster than Java-serializing each record. */
-  static final class FaceSerializer implements ObjectSerializer<IndexedFace> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public void write(IndexedFace f, ObjectOutput out) throws IOException {
-      out.writeLong(f.faceId().getMostSignificantBits());
-      out.writeLong(f.faceId().getLeastSignificantBits());
-      out.writeLong(f.subjectId().getMostSignificantBits());
-      out.writeLong(f.subjectId().getLeastSignificantBits());
-      float[] v = f.vector();
-      out.writeInt(v.length);
-      for (float x : v) {
-        out.writeFloat(x);
-      }
-    }
-
-    @Override
-    public IndexedFace read(ObjectInput in) throws IOException {
-      UUID faceId = new UUID(in.readLong(), in.readLong());
-      UUID subjectId = new UUID(in.readLong(), in.readLong());
-      int n = in.readInt();
-      if (n < 0 || n > 1 << 16) {
-        throw new IOException("implausible vector length " + n);
-      }
-      float[] v = new float[n];
-      for (int i = 0; i < n; i++) {
-        v[i] = in.readFloat();
-      }
-      return new IndexedFace(faceId, subjectId, v);
-    }
-  }
-
-  /** Resolves classes with this library's loader and only lets known classes through. */
-  private static final class PayloadInputStream extends ObjectInputStream {
-    PayloadInputStream(InputStream in) throws IOException {
-      super(in);
-      setObjectInputFilter(PAYLOAD_FILTER);
-    }
-
-    @Override
-    protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-      return Class.forName(desc.getName(), false, HnswShard.class.getClassLoader());
-    }
-  }
 
   /** Counts bytes written through; close only flushes, so hnswlib cannot close the file. */
   private static final class CountingOutputStream extends FilterOutputStream {

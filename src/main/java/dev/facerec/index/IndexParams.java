@@ -7,8 +7,14 @@ package dev.facerec.index;
  *                       links mean better recall and more memory
  * @param efConstruction candidate list size while inserting; higher builds a better graph, slower
  * @param efSearch       candidate list size while searching (at least k is used); the recall/latency knob
+ * @param engine         the HNSW implementation ({@code INDEX_ENGINE})
  */
-public record IndexParams(int m, int efConstruction, int efSearch) {
+public record IndexParams(int m, int efConstruction, int efSearch, IndexEngine engine) {
+
+  /** The default engine. */
+  public IndexParams(int m, int efConstruction, int efSearch) {
+    this(m, efConstruction, efSearch, IndexEngine.PACKED);
+  }
 
   public IndexParams {
     // m = 1 would make hnswlib's level multiplier 1/ln(1) infinite.
@@ -21,10 +27,11 @@ public record IndexParams(int m, int efConstruction, int efSearch) {
     if (efSearch < 1) {
       throw new IllegalArgumentException("efSearch must be >= 1, got " + efSearch);
     }
+    java.util.Objects.requireNonNull(engine, "engine");
   }
 
   /** Same graph parameters, another search-time candidate list size. */
   public IndexParams withEfSearch(int ef) {
-    return new IndexParams(m, efConstruction, ef);
+    return new IndexParams(m, efConstruction, ef, engine);
   }
 }

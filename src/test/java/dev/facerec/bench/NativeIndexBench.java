@@ -1,6 +1,7 @@
 package dev.facerec.bench;
 
 import dev.facerec.index.HnswShard;
+import dev.facerec.index.IndexEngine;
 import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexedFace;
 import dev.facerec.index.InnerProduct;
@@ -21,13 +22,14 @@ import java.util.Random;
 import java.util.UUID;
 
 /**
- * The service's index (hnswlib-core in {@link HnswShard}, the Vector API distance) against native hnswlib (Debian's
+ * The service's index ({@link HnswShard} on each engine, the Vector API distance) against native hnswlib (Debian's
  * {@code python3-hnswlib}, the C++ library) on the same vectors, same M and efConstruction, in the same run: build
  * time on every core, then per efSearch the recall@10 against exact search and queries/s on one thread. Two sets:
  * vectors shaped like face embeddings (identities as clusters) and uniform random unit vectors (the worst case).
  * Prints, for the smallest efSearch at which each reaches recall 0.99, the ratio of search times, and the build ratio.
  *
- * <p>Args: {@code [identities=20000] [facesPerIdentity=5] [dim=128] [queries=1000] [M=32] [efConstruction=400]}.
+ * <p>Args: {@code [identities=20000] [facesPerIdentity=5] [dim=128] [queries=1000] [M=32] [efConstruction=400]
+ * [engines=packed,hnswlib-core]}.
  * Run with {@code bash bench/run.sh native} (installs python3-hnswlib when missing).
  */
 public final class NativeIndexBench {
@@ -41,6 +43,8 @@ public final class NativeIndexBench {
     int queries = arg(args, 3, 1_000);
     int m = arg(args, 4, 32);
     int efConstruction = arg(args, 5, 400);
+    List<IndexEngine> engines = java.util.Arrays.stream((args.length > 6 ? args[6] : "packed,hnswlib-core").split(","))
+        .map(IndexEngine::of).toList();
     int cores = Runtime.getRuntime().availableProcessors();
     System.out.printf("native bench: %d identities x %d faces, %d-d, %d queries, M=%d, efConstruction=%d, %d cores, distance %s%n",
         identities, perIdentity, dim, queries, m, efConstruction, cores, InnerProduct.vectorized() ? "Vector API" : "scalar");
@@ -50,9 +54,9 @@ public final class NativeIndexBench {
     List<float[]> clusteredQueries = faceLike.get(1);
     System.out.printf("face-like set: cosine within an identity %.3f, between identities %.3f (mean of 2,000 pairs each)%n",
         meanCosine(clustered, random, perIdentity, true), meanCosine(clustered, random, perIdentity, false));
-    compare("face-like (clusters)", clustered, clusteredQueries, dim, m, efConstruction, cores);
+    compare("face-like (clusters)", clustered, clusteredQueries, dim, m, efConstruction, cores, engines);
     List<List<float[]>> uniform = uniform(random, clustered.size(), dim, queries);
-    compare("uniform random (worst case)", uniform.get(0), uniform.get(1), dim, m, efConstruction, cores);
+    compare("uniform random (worst case)", uniform.get(0), uniform.get(1), dim, m, efConstruction, cores, engines);
   }
 
   /**
@@ -90,7 +94,8 @@ public final class NativeIndexBench {
     return List.of(items, qs);
   }
 
-  private static void compare(String label, List<float[]> items, List<float[]> queries, int dim, int m, int efConstruction, int cores)
+  private static void compare(String label, List<float[]> items, List<float[]> queries, int dim, int m, int efConstruction, int cores,
+      List<IndexEngine> engines)
       throws Exception {
     List<float[]> unit = items.stream().map(NativeIndexBench::normalised).toList();
     List<float[]> qs = queries.stream().map(NativeIndexBench::normalised).toList();
@@ -118,27 +123,84 @@ public final class NativeIndexBench {
     }
     JsonObject nat = new JsonObject(json);
 
-    HnswShard shard = new HnswShard("bench", "bench-model", dim, new IndexParams(m, efConstruction, EFS[0]));
+    JsonArray natSearches = nat.getJsonArray("searches");
+    double natBuild = nat.getDouble("build_s");
+    List<double[]> natCurve = new ArrayList<>();
+    for (int e = 0; e < EFS.length; e++) {
+      natCurve.add(new double[] {natSearches.getJsonObject(e).getDouble("recall"), natSearches.getJsonObject(e).getDouble("qps")});
+    }
+    java.util.Map<IndexEngine, List<double[]>> ours = new java.util.LinkedHashMap<>();
+    java.util.Map<IndexEngine, Double> builds = new java.util.LinkedHashMap<>();
+    for (IndexEngine engine : engines) {
+      double[] build = new double[1];
+      ours.put(engine, measure(engine, unit, qs, truth, dim, m, efConstruction, build));
+      builds.put(engine, build[0]);
+    }
+    System.out.printf("%n%s: %d vectors; build on %d threads: native %.1f s", label, unit.size(), cores, natBuild);
+    builds.forEach((e, t) -> System.out.printf(", %s %.1f s (%.2fx)", e.configName(), t, t / natBuild));
+    System.out.println();
+    StringBuilder head = new StringBuilder("| efSearch | native recall@10 | native queries/s |");
+    StringBuilder rule = new StringBuilder("|---:|---:|---:|");
+    for (IndexEngine e : engines) {
+      head.append(' ').append(e.configName()).append(" recall@10 | ").append(e.configName()).append(" queries/s |");
+      rule.append("---:|---:|");
+    }
+    System.out.println(head);
+    System.out.println(rule);
+    for (int e = 0; e < EFS.length; e++) {
+      StringBuilder row = new StringBuilder(String.format("| %d | %.4f | %.0f |", EFS[e], natCurve.get(e)[0], natCurve.get(e)[1]));
+      for (List<double[]> curve : ours.values()) {
+        row.append(String.format(" %.4f | %.0f |", curve.get(e)[0], curve.get(e)[1]));
+      }
+      System.out.println(row);
+    }
+    java.util.Map<String, List<double[]>> plotted = new java.util.LinkedHashMap<>();
+    ours.forEach((e, curve) -> plotted.put("service, " + e.configName() + " (Vector API distance)", curve));
+    plotted.put("native hnswlib (python3-hnswlib)", natCurve);
+    Path png = Path.of("bench-out", "index-vs-native-" + label.replaceAll("[^a-z]+", "-") + ".png");
+    double minRecall = plotted.values().stream().mapToDouble(c -> c.get(0)[0]).min().orElse(0);
+    LinePlot.write(png, label + ": queries/s against recall@10 (efSearch " + EFS[0] + " to " + EFS[EFS.length - 1] + ", 1 thread)",
+        "recall@10", "queries/s", Math.floor(minRecall * 20) / 20, plotted);
+    System.out.println("plot: " + png.toAbsolutePath());
+    int natEf = firstAt(natCurve, 0.99);
+    for (IndexEngine engine : engines) {
+      List<double[]> curve = ours.get(engine);
+      int ourEf = firstAt(curve, 0.99);
+      if (ourEf >= 0 && natEf >= 0) {
+        System.out.printf("%s at recall@10 >= 0.99: efSearch %d, %.0f q/s; native efSearch %d, %.0f q/s: search time %.2fx native's; build %.2fx%n",
+            engine.configName(), EFS[ourEf], curve.get(ourEf)[1], EFS[natEf], natCurve.get(natEf)[1],
+            natCurve.get(natEf)[1] / curve.get(ourEf)[1], builds.get(engine) / natBuild);
+      } else {
+        System.out.printf("%s: recall 0.99 not reached by %s within efSearch %d; build %.2fx%n", engine.configName(),
+            ourEf < 0 ? "the service" : "native", EFS[EFS.length - 1], builds.get(engine) / natBuild);
+      }
+    }
+  }
+
+  /** Index of the first efSearch whose recall reaches {@code target}, or -1. */
+  private static int firstAt(List<double[]> curve, double target) {
+    for (int e = 0; e < curve.size(); e++) {
+      if (curve.get(e)[0] >= target) {
+        return e;
+      }
+    }
+    return -1;
+  }
+
+  /** Builds one engine's shard on every core, then per efSearch: {recall@10, queries/s on one thread}. */
+  private static List<double[]> measure(IndexEngine engine, List<float[]> unit, List<float[]> qs, int[][] truth, int dim, int m,
+      int efConstruction, double[] buildSeconds) {
+    HnswShard shard = new HnswShard("bench", "bench-model", dim, new IndexParams(m, efConstruction, EFS[0], engine));
     List<IndexedFace> faces = new ArrayList<>();
     for (int i = 0; i < unit.size(); i++) {
       faces.add(new IndexedFace(new UUID(0, i), new UUID(1, i), unit.get(i)));
     }
     long t0 = System.nanoTime();
     shard.addAll(faces);
-    double build = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("%n%s: %d vectors; build on %d threads: service %.1f s, native %.1f s (%.2fx)%n", label, unit.size(), cores,
-        build, nat.getDouble("build_s"), build / nat.getDouble("build_s"));
-    System.out.println("| efSearch | service recall@10 | service queries/s | native recall@10 | native queries/s |");
-    System.out.println("|---:|---:|---:|---:|---:|");
-    JsonArray natSearches = nat.getJsonArray("searches");
-    double ourAt = 0;
-    double natAt = 0;
-    int ourEf = -1;
-    int natEf = -1;
-    List<double[]> ourCurve = new ArrayList<>();
-    List<double[]> natCurve = new ArrayList<>();
-    for (int e = 0; e < EFS.length; e++) {
-      shard.setEfSearch(EFS[e]);
+    buildSeconds[0] = (System.nanoTime() - t0) / 1e9;
+    List<double[]> curve = new ArrayList<>();
+    for (int ef : EFS) {
+      shard.setEfSearch(ef);
       for (int i = 0; i < Math.min(200, qs.size()); i++) {
         shard.search(qs.get(i), K);
       }
@@ -158,38 +220,9 @@ public final class NativeIndexBench {
           found += t.contains((int) h.faceId().getLeastSignificantBits()) ? 1 : 0;
         }
       }
-      double recall = found / (qs.size() * (double) K);
-      JsonObject n = natSearches.getJsonObject(e);
-      System.out.printf("| %d | %.4f | %.0f | %.4f | %.0f |%n", EFS[e], recall, qps, n.getDouble("recall"), n.getDouble("qps"));
-      ourCurve.add(new double[] {recall, qps});
-      natCurve.add(new double[] {n.getDouble("recall"), n.getDouble("qps")});
-      if (ourEf < 0 && recall >= 0.99) {
-        ourEf = EFS[e];
-        ourAt = qps;
-      }
-      if (natEf < 0 && n.getDouble("recall") >= 0.99) {
-        natEf = EFS[e];
-        natAt = n.getDouble("qps");
-      }
+      curve.add(new double[] {found / (qs.size() * (double) K), qps});
     }
-    Path png = Path.of("bench-out", "index-vs-native-" + label.replaceAll("[^a-z]+", "-") + ".png");
-    double minRecall = Math.min(ourCurve.get(0)[0], natCurve.get(0)[0]);
-    LinePlot.write(png, label + ": queries/s against recall@10 (efSearch " + EFS[0] + " to " + EFS[EFS.length - 1] + ", 1 thread)",
-        "recall@10", "queries/s", Math.floor(minRecall * 20) / 20, curves(ourCurve, natCurve));
-    System.out.println("plot: " + png.toAbsolutePath());
-    if (ourEf > 0 && natEf > 0) {
-      System.out.printf("at recall@10 >= 0.99: service efSearch %d, %.0f q/s; native efSearch %d, %.0f q/s: service search time %.2fx native's; build %.2fx%n",
-          ourEf, ourAt, natEf, natAt, natAt / ourAt, build / nat.getDouble("build_s"));
-    } else {
-      System.out.printf("recall 0.99 not reached by %s within efSearch %d%n", ourEf < 0 ? "the service" : "native", EFS[EFS.length - 1]);
-    }
-  }
-
-  private static java.util.Map<String, List<double[]>> curves(List<double[]> ours, List<double[]> natives) {
-    java.util.Map<String, List<double[]>> m = new java.util.LinkedHashMap<>();
-    m.put("service (hnswlib-core, Vector API distance)", ours);
-    m.put("native hnswlib (python3-hnswlib)", natives);
-    return m;
+    return curve;
   }
 
   static int[][] exact(List<float[]> items, List<float[]> qs, int threads) throws Exception {

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import dev.facerec.testing.RandomVectors;
 
-@DisplayName("HnswShard")
-class HnswShardTest {
+/** Every test runs once per engine: {@link PackedShardTest}, {@link HnswlibShardTest}. */
+abstract class HnswShardTest {
   private static final int DIM = 32;
-  private static final IndexParams PARAMS = new IndexParams(16, 100, 64);
+  private final IndexParams PARAMS = new IndexParams(16, 100, 64, engine());
   private static final String MODEL = "arcface-r100";
 
   @TempDir Path tmp;
@@ -223,7 +223,7 @@ class HnswShardTest {
     assertTrue(HnswShard.load(tmp.resolve("missing.hnsw"), MODEL, DIM, PARAMS).isEmpty());
     assertTrue(HnswShard.load(file, "other-model", DIM, PARAMS).isEmpty());
     assertTrue(HnswShard.load(file, MODEL, DIM * 2, PARAMS).isEmpty());
-    assertTrue(HnswShard.load(file, MODEL, DIM, new IndexParams(8, 100, 64)).isEmpty());
+    assertTrue(HnswShard.load(file, MODEL, DIM, new IndexParams(8, 100, 64, engine())).isEmpty());
     // efSearch is a search-time setting: a different one still loads, and is applied
     Optional<HnswShard> otherEf = HnswShard.load(file, MODEL, DIM, PARAMS.withEfSearch(200));
     assertEquals(200, otherEf.orElseThrow().params().efSearch());
@@ -259,7 +259,7 @@ class HnswShardTest {
     // Measured on this data: M=16 gives ~0.87 whatever efConstruction (random 128-d vectors are the
     // hard case), M=24 ~0.94, M=32 ~0.97, M=48 ~0.99. M=32 is the benchmark's setting too.
     int dim = 128;
-    HnswShard shard = new HnswShard("recall", MODEL, dim, new IndexParams(32, 200, 100));
+    HnswShard shard = new HnswShard("recall", MODEL, dim, new IndexParams(32, 200, 100, engine()));
     shard.addAll(randomFaces(5_000, dim));
     int queries = 300;
     int found = 0;
@@ -402,6 +402,20 @@ class HnswShardTest {
       c[i] /= n;
     }
     return c;
+  }
+
+  abstract IndexEngine engine();
+
+  @Test
+  @DisplayName("a snapshot of the other engine loads as empty (the shard is then rebuilt from the store)")
+  void otherEnginesSnapshotLoadsAsEmpty() throws IOException {
+    HnswShard shard = shard();
+    shard.addAll(randomFaces(50, DIM));
+    Path file = tmp.resolve("engine.hnsw");
+    shard.save(file);
+    IndexEngine other = engine() == IndexEngine.PACKED ? IndexEngine.HNSWLIB : IndexEngine.PACKED;
+    assertTrue(HnswShard.load(file, MODEL, DIM, new IndexParams(16, 100, 64, other)).isEmpty());
+    assertEquals(50, HnswShard.load(file, MODEL, DIM, PARAMS).orElseThrow().size());
   }
 
   private HnswShard shard() {
