@@ -5,7 +5,7 @@
 #   bash bench/run.sh pipeline|http|batch|index|distance|native|efc|search|cluster|resilience   (http, cluster: wrk (and nginx) from Debian,
 #   batch: python3-onnx from Debian, installed here when missing; http [subjects] [seconds] [profiles]: identify over HTTP against the raw pipeline;
 #   resilience [minutes] [clients] [variants]: memory over a mixed load, not part of "all";
-#   million [faces] [efConstruction]: a million faces on one index node, not part of "all")
+#   million [faces] [efConstruction] [shards] [efSearch] [engine]: a million faces on one index node, not part of "all")
 #   bash bench/run.sh jmh [regex]     # JMH microbenchmarks (distance, pipeline stages), ~3 minutes, not part of "all"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,8 +33,8 @@ fi
 if [[ $what == all || $what == efc ]]; then
   MAVEN_OPTS="${MAVEN_OPTS:-} --add-modules jdk.incubator.vector" run EfConstructionBench "${2:-20000} 5 128 1000 32 100,200,400"
 fi
-if [[ $what == million ]]; then # not part of "all": about 20 minutes on 2 cores
-  MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g --add-modules jdk.incubator.vector" run MillionBench "${2:-1000000} ${3:-100} 6 8 20"
+if [[ $what == million ]]; then # not part of "all": about 10 minutes on 2 cores
+  MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g --add-modules jdk.incubator.vector" run MillionBench "${2:-1000000} ${3:-100} ${4:-6} 8 20 32 ${5:-400} ${6:-packed}"
 fi
 if [[ $what == all || $what == search ]]; then run IndexSearchBench "20000 128 8 15"; fi
 if [[ $what == all || $what == cluster ]]; then

@@ -2,6 +2,7 @@ package dev.facerec.bench;
 
 import dev.facerec.embed.FaceEmbedder;
 import dev.facerec.index.HnswShard;
+import dev.facerec.index.IndexEngine;
 import dev.facerec.index.IndexParams;
 import dev.facerec.index.IndexedFace;
 import dev.facerec.index.InnerProduct;
@@ -28,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * against brute force, and identify's index work under load: {@code clients} threads, each query the six shard
  * searches of one identify run at once on a pool of one thread per core (as {@code INDEX_SEARCH_THREADS}).
  *
- * <p>Args: {@code [faces=1000000] [efConstruction=100] [shards=6] [clients=8] [seconds=20] [M=32] [efSearch=400]}. Needs a
+ * <p>Args: {@code [faces=1000000] [efConstruction=100] [shards=6] [clients=8] [seconds=20] [M=32] [efSearch=400]
+ * [engine=packed]}. Needs a
  * heap of about 3 GB: {@code MAVEN_OPTS="-Xmx4g --add-modules jdk.incubator.vector"} ({@code bash bench/run.sh million}).
  */
 public final class MillionBench {
@@ -40,10 +42,11 @@ public final class MillionBench {
     int seconds = arg(args, 4, 20);
     int m = arg(args, 5, 32);
     int efSearch = arg(args, 6, 400);
+    IndexEngine engine = IndexEngine.of(args.length > 7 ? args[7] : "packed");
     int dim = 128;
     int cores = Runtime.getRuntime().availableProcessors();
-    System.out.printf("MillionBench: %,d faces (identities of 5), %d-d, %d shards, M=%d, efConstruction=%d, efSearch=%d, %d cores,"
-        + " distance %s, max heap %d MiB%n", faces, dim, shardCount, m, efConstruction, efSearch, cores,
+    System.out.printf("MillionBench: %,d faces (identities of 5), %d-d, %d shards, engine %s, M=%d, efConstruction=%d, efSearch=%d,"
+        + " %d cores, distance %s, max heap %d MiB%n", faces, dim, shardCount, engine.configName(), m, efConstruction, efSearch, cores,
         InnerProduct.vectorized() ? "Vector API" : "scalar", Runtime.getRuntime().maxMemory() >> 20);
     long heap0 = heapAfterGc();
 
@@ -62,7 +65,7 @@ public final class MillionBench {
     set = List.of(List.of(), set.get(1));
     List<float[]> queries = set.get(1).stream().map(FaceEmbedder::normalize).toList();
 
-    IndexParams params = new IndexParams(m, efConstruction, efSearch);
+    IndexParams params = new IndexParams(m, efConstruction, efSearch, engine);
     List<HnswShard> shards = new ArrayList<>();
     long t0 = System.nanoTime();
     for (int s = 0; s < shardCount; s++) {

@@ -23,6 +23,7 @@ class ConfigLoaderTest {
     assertEquals(32, c.index().m());
     assertEquals(400, c.index().efConstruction());
     assertEquals(400, c.index().efSearch());
+    assertEquals(dev.facerec.index.IndexEngine.PACKED, c.index().engine());
     assertEquals(16384, c.images().maxDimension());
     assertEquals(40_000_000L, c.images().maxPixels());
     assertEquals(1920, c.images().processingMaxSide());
@@ -35,12 +36,14 @@ class ConfigLoaderTest {
   @DisplayName("environment variables override the file")
   void environmentWins() {
     AppConfig c = ConfigLoader.load(Map.of("API_PORT", "9001", "MODEL_PROFILE", "yunet-mobilefacenet",
-        "THRESHOLD_YUNET_MOBILEFACENET", "0.41", "CORS_ORIGINS", "https://a.example, https://b.example", "HNSW_EF_SEARCH", "100"));
+        "THRESHOLD_YUNET_MOBILEFACENET", "0.41", "CORS_ORIGINS", "https://a.example, https://b.example", "HNSW_EF_SEARCH", "100",
+        "INDEX_ENGINE", "hnswlib-core"));
     assertEquals(9001, c.api().port());
     assertEquals("yunet-mobilefacenet", c.models().profile());
     assertEquals(0.41, c.models().thresholds().get("yunet-mobilefacenet"));
     assertEquals(2, c.api().corsOrigins().size());
     assertEquals(100, c.index().efSearch());
+    assertEquals(dev.facerec.index.IndexEngine.HNSWLIB, c.index().engine());
   }
 
   @Test
@@ -59,6 +62,8 @@ class ConfigLoaderTest {
         .contains("LOG_LEVEL='LOUD'"));
     assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("LOG_FORMAT", "xml"))).getMessage()
         .contains("LOG_FORMAT='xml', expected text or json"));
+    assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("INDEX_ENGINE", "faiss"))).getMessage()
+        .contains("INDEX_ENGINE='faiss', expected packed or hnswlib-core"));
   }
 
   @Test
