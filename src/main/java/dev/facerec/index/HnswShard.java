@@ -83,7 +83,13 @@ public final class HnswShard {
    * may split a subject). Older formats are refused, and the shard is rebuilt from the store.
    */
   static final int FORMAT_VERSION = 3;
-  static final int DEFAULT_INITIAL_CAPACITY = 1024;
+  /**
+   * Node slots of a new shard. The packed graph allocates its arrays up front (about 2.3 KB a slot at 512-d), so it
+   * starts small and doubles: a deployment with many small collections would otherwise hold megabytes per empty one.
+   */
+  static int initialCapacity(IndexEngine engine) {
+    return engine == IndexEngine.PACKED ? 64 : 1024;
+  }
   /** Trailer: payload length (long) then CRC32 of every preceding byte (long). */
   private static final int TRAILER_BYTES = 16;
   private static final int MAX_NAME_BYTES = 1024;
@@ -118,14 +124,14 @@ public final class HnswShard {
 
   /** An empty shard. */
   public HnswShard(String collection, String modelId, int dimension, IndexParams params) {
-    this(collection, modelId, dimension, params, DEFAULT_INITIAL_CAPACITY);
+    this(collection, modelId, dimension, params, initialCapacity(params.engine()));
   }
 
   /** An empty shard computing distances with {@code distance} (benchmarks compare the scalar loop with the Vector API). */
   public HnswShard(String collection, String modelId, int dimension, IndexParams params, InnerProduct distance) {
-    this(collection, modelId, dimension, params, DEFAULT_INITIAL_CAPACITY);
+    this(collection, modelId, dimension, params, initialCapacity(params.engine()));
     this.distance = distance;
-    this.index = newIndex(DEFAULT_INITIAL_CAPACITY);
+    this.index = newIndex(initialCapacity);
   }
 
   /** An empty shard with a chosen starting capacity (tests use a small one to exercise growth). */
@@ -156,7 +162,7 @@ public final class HnswShard {
       ShardGraph loaded,
       int nodesUsed,
       Instant snapshotTime) {
-    this(collection, modelId, dimension, params, DEFAULT_INITIAL_CAPACITY);
+    this(collection, modelId, dimension, params, initialCapacity(params.engine()));
     loaded.setEf(params.efSearch());
     this.index = loaded;
     this.nodesUsed.set(nodesUsed);

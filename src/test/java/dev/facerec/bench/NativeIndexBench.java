@@ -34,7 +34,7 @@ import java.util.UUID;
  */
 public final class NativeIndexBench {
   private static final int K = 10;
-  private static final int[] EFS = {10, 20, 40, 80, 160, 400};
+  private static final int[] EFS = {10, 20, 40, 80, 160, 300, 400, 500, 600};
 
   public static void main(String[] args) throws Exception {
     int identities = arg(args, 0, 20_000);
