@@ -76,7 +76,8 @@ class ShardedClusterIT {
       hz.put(n, NodeProcess.freePortPair(200));
     }
     String members = String.join(",", hz.values().stream().map(p -> "127.0.0.1:" + p).toList());
-    int outbound = NodeProcess.freePortPair(50);
+    // Reserved whole: the partition drops every packet from this range, so no other node may listen inside it.
+    int outbound = NodeProcess.freePortRange(50);
     for (String n : List.of("s1", "s2", "s3")) {
       Map<String, String> env = TestNode.clusterEnv(PROFILE, models, root.resolve(n), schema, KEY, n, members, hz.get(n));
       env.put("INDEX_SHARDS", "6");
@@ -150,7 +151,23 @@ class ShardedClusterIT {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("shards not back at " + copies + " copies on " + among + ": " + (last == null ? null : last.getJsonObject("shards")));
+    throw new AssertionError("shards not back at " + copies + " copies on " + among + ": " + (last == null ? null : last.getJsonObject("shards"))
+        + (last == null ? "" : "; members in " + via + "'s view: " + members(last)));
+  }
+
+  /**
+   * The members a cluster status lists, each with its error when it did not answer: a member that is missing or did
+   * not answer is missing from the shard map too, which then reads like shards that were never replicated.
+   */
+  static List<String> members(JsonObject status) {
+    List<String> out = new ArrayList<>();
+    status.getJsonArray("members").forEach(o -> {
+      JsonObject m = (JsonObject) o;
+      String error = m.containsKey("error") ? m.getString("error")
+          : m.getJsonObject("index") != null ? m.getJsonObject("index").getString("error") : null;
+      out.add(m.getString("name") + (error == null ? "" : " (" + error + ")"));
+    });
+    return out;
   }
 
   static float[] unit(Random r, float[] around, double noise) {
@@ -450,6 +467,16 @@ class ShardedClusterIT {
     Map<String, String> e3 = envs.get("s3");
     int hz = Integer.parseInt(e3.get("CLUSTER_PORT"));
     String[] range = e3.get("CLUSTER_OUTBOUND_PORTS").split("-");
+    int from = Integer.parseInt(range[0]);
+    int to = Integer.parseInt(range[1]);
+    for (String n : List.of("s1", "s2", "s3")) { // the rules below must cut s3's cluster traffic alone
+      Map<String, String> e = envs.get(n);
+      int cluster = Integer.parseInt(e.get("CLUSTER_PORT"));
+      int api = Integer.parseInt(e.get("API_PORT"));
+      for (int port : n.equals("s3") ? List.of(api) : List.of(cluster, cluster + 200, Integer.parseInt(e.get("CLUSTER_BUS_PORT")), api)) {
+        assertTrue(port < from || port > to, n + " listens on " + port + ", inside s3's outbound ports " + from + "-" + to);
+      }
+    }
     for (String port : List.of(String.valueOf(hz), String.valueOf(hz + 200), e3.get("CLUSTER_BUS_PORT"))) {
       rules.add("OUTPUT -o lo -p tcp --dport " + port + " -j DROP");
       rules.add("OUTPUT -o lo -p tcp --sport " + port + " -j DROP");

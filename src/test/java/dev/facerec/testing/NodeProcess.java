@@ -50,7 +50,37 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /** Ports handed out by this JVM: never twice. */
-  private static final java.util.Set<Integer> TAKEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  static final java.util.Set<Integer> TAKEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * The first of {@code count} consecutive free ports, every one of them reserved: none was handed out before and
+   * no later {@link #freePort} takes one. For a node's CLUSTER_OUTBOUND_PORTS: a test that drops packets by source
+   * port over that range would also cut any other node listening inside it (ShardedClusterIT's partition).
+   */
+  public static int freePortRange(int count) {
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 200; i++) {
+      int start = r.nextInt(20_000, 32_000 - count);
+      List<Integer> reserved = new ArrayList<>();
+      boolean free = true;
+      for (int p = start; p < start + count && free; p++) {
+        free = TAKEN.add(p);
+        if (free) {
+          reserved.add(p);
+          try (ServerSocket s = new ServerSocket(p)) {
+            // free now
+          } catch (IOException busy) {
+            free = false;
+          }
+        }
+      }
+      if (free) {
+        return start;
+      }
+      TAKEN.removeAll(reserved);
+    }
+    throw new IllegalStateException("no " + count + " free consecutive ports in 20000-32000");
+  }
 
   /** A free port whose companion {@code port + offset} is free too (the index grid listens at CLUSTER_PORT + 200). */
   public static int freePortPair(int offset) {
