@@ -5,7 +5,8 @@
 #   bash bench/run.sh pipeline|http|batch|index|distance|native|efc|search|cluster|resilience   (http, cluster: wrk (and nginx) from Debian,
 #   batch: python3-onnx from Debian, installed here when missing; http [subjects] [seconds] [profiles]: identify over HTTP against the raw pipeline;
 #   resilience [minutes] [clients] [variants]: memory over a mixed load, not part of "all";
-#   million [faces] [efConstruction] [shards] [efSearch] [engine]: a million faces on one index node, not part of "all")
+#   million [faces] [efConstruction] [shards] [efSearch[,efSearch...]] [engine]: a million faces on one index node, not part of "all";
+#   native [identities] [engines]: the index against native hnswlib)
 #   bash bench/run.sh jmh [regex]     # JMH microbenchmarks (distance, pipeline stages), ~3 minutes, not part of "all"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ if [[ $what == all || $what == distance ]]; then
 fi
 if [[ $what == all || $what == native ]]; then
   /usr/bin/python3 -c 'import hnswlib' 2>/dev/null || { apt-get update -q && apt-get install -y -q python3-hnswlib; }
-  MAVEN_OPTS="${MAVEN_OPTS:-} --add-modules jdk.incubator.vector" run NativeIndexBench "${2:-20000} 5 128 1000 32 400"
+  MAVEN_OPTS="${MAVEN_OPTS:-} --add-modules jdk.incubator.vector" run NativeIndexBench "${2:-20000} 5 128 1000 32 400 ${3:-packed,hnswlib-core}"
 fi
 if [[ $what == all || $what == efc ]]; then
   MAVEN_OPTS="${MAVEN_OPTS:-} --add-modules jdk.incubator.vector" run EfConstructionBench "${2:-20000} 5 128 1000 32 100,200,400"

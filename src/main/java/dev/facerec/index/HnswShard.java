@@ -168,10 +168,10 @@ public final class HnswShard {
     this.nodesUsed.set(nodesUsed);
     this.snapshotTime = snapshotTime;
     Set<UUID> subjects = new HashSet<>();
-    for (IndexedFace f : loaded.items()) {
+    loaded.forEach(f -> {
       link(f.subjectId(), f.faceId());
       subjects.add(f.subjectId());
-    }
+    });
     subjects.forEach(this::retemplate);
   }
 
@@ -338,17 +338,10 @@ public final class HnswShard {
   public List<SearchHit> exactSearch(float[] vector, int k) {
     float[] query = normalisedCopy(vector);
     checkK(k);
-    Collection<IndexedFace> items;
-    swap.readLock().lock();
-    try {
-      items = index.items();
-    } finally {
-      swap.readLock().unlock();
-    }
     // Min-heap on similarity holding the best k seen so far.
     PriorityQueue<SearchHit> best =
         new PriorityQueue<>(k + 1, (a, b) -> Float.compare(a.similarity(), b.similarity()));
-    for (IndexedFace f : items) {
+    forEach(f -> {
       float sim = dot(query, f.vector());
       if (best.size() < k) {
         best.add(new SearchHit(f.faceId(), f.subjectId(), sim));
@@ -356,7 +349,7 @@ public final class HnswShard {
         best.poll();
         best.add(new SearchHit(f.faceId(), f.subjectId(), sim));
       }
-    }
+    });
     List<SearchHit> hits = new ArrayList<>(best.size());
     Map<UUID, Float> bySubject = new HashMap<>();
     for (SearchHit h : best) {
@@ -430,18 +423,19 @@ public final class HnswShard {
 
   /** Ids of the live items, as an unmodifiable copy. */
   public Set<UUID> ids() {
-    Collection<IndexedFace> items;
+    Set<UUID> ids = new HashSet<>();
+    forEach(f -> ids.add(f.faceId()));
+    return Collections.unmodifiableSet(ids);
+  }
+
+  /** Each live item in turn, without a copy of them all (a large shard's checksum). */
+  public void forEach(Consumer<IndexedFace> action) {
     swap.readLock().lock();
     try {
-      items = index.items();
+      index.forEach(action);
     } finally {
       swap.readLock().unlock();
     }
-    Set<UUID> ids = new HashSet<>(items.size() * 2);
-    for (IndexedFace f : items) {
-      ids.add(f.faceId());
-    }
-    return Collections.unmodifiableSet(ids);
   }
 
   public String collection() {

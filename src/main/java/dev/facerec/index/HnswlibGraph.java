@@ -70,6 +70,11 @@ final class HnswlibGraph implements ShardGraph {
   }
 
   @Override
+  public void forEach(java.util.function.Consumer<IndexedFace> action) {
+    index.items().forEach(action);
+  }
+
+  @Override
   public int size() {
     return index.size();
   }

@@ -153,6 +153,13 @@ final class PackedGraph implements ShardGraph {
   }
 
   @Override
+  public void forEach(java.util.function.Consumer<IndexedFace> action) {
+    for (int node : lookup.values()) {
+      action.accept(face(node));
+    }
+  }
+
+  @Override
   public List<Neighbour> nearest(float[] query, int k) {
     long e = entry;
     if (e == NONE) {
@@ -653,43 +660,13 @@ final class PackedGraph implements ShardGraph {
       throw new IOException("bad node counts " + n + "/" + cap);
     }
     PackedGraph g = new PackedGraph(dim, m, efConstruction, ef, cap, distance);
-    int tomb = 0;
-    for (int i = 0; i < n; i++) {
-      int level = in.readByte();
-      byte del = in.readByte();
-      if (level < -1 || level > MAX_LEVEL || (del != 0 && del != 1)) {
-        throw new IOException("bad node " + i);
-      }
-      if (level == -1) {
-        g.deleted[i] = 1; // never filled (an insert that failed): a dead slot
-        tomb++;
-        continue;
-      }
-      g.levels[i] = (byte) level;
-      g.deleted[i] = del;
-      g.refs[i] = new FaceRef(new UUID(in.readLong(), in.readLong()), new UUID(in.readLong(), in.readLong()));
-      if (level > 0) {
-        g.upper[i] = new int[level * (m + 1)];
-      }
-      if (del == 0) {
-        if (g.lookup.put(g.refs[i].faceId(), i) != null) {
-          throw new IOException("face " + g.refs[i].faceId() + " is live twice");
-        }
-      } else {
-        tomb++;
-      }
-    }
+    // A cold load is dominated by first touches of the heap the arrays land in, not by these loops (300,000 faces:
+    // 3-5 s in a fresh JVM, 1.3 s with the heap pre-touched or 2.1 s on transparent huge pages, 0.6 s warm).
+    int tomb = g.readNodes(in, n);
     readFloats(in, g.vectors, n * dim);
     readInts(in, g.links0, 0, n * (g.m0 + 1));
-    for (int i = 0; i < n; i++) {
-      checkList(g.links0, i * (g.m0 + 1), g.m0, n);
-      if (g.upper[i] != null) {
-        readInts(in, g.upper[i], 0, g.upper[i].length);
-        for (int l = 0; l < g.levels[i]; l++) {
-          checkList(g.upper[i], l * (m + 1), m, n);
-        }
-      }
-    }
+    checkLists(g.links0, n, g.m0 + 1, g.m0, n);
+    g.readUpper(in, n);
     if (e != NONE) {
       int node = (int) e;
       int top = (int) (e >>> 32);
@@ -705,14 +682,58 @@ final class PackedGraph implements ShardGraph {
     return g;
   }
 
-  private static void checkList(int[] list, int base, int max, int n) throws IOException {
-    int count = list[base];
-    if (count < 0 || count > max) {
-      throw new IOException("bad link count " + count);
+  /** The per-node records: levels, tombstones, ids, the id lookup; returns the tombstones. */
+  private int readNodes(DataInputStream in, int n) throws IOException {
+    int tomb = 0;
+    for (int i = 0; i < n; i++) {
+      int level = in.readByte();
+      byte del = in.readByte();
+      if (level < -1 || level > MAX_LEVEL || (del != 0 && del != 1)) {
+        throw new IOException("bad node " + i);
+      }
+      if (level == -1) {
+        deleted[i] = 1; // never filled (an insert that failed): a dead slot
+        tomb++;
+        continue;
+      }
+      levels[i] = (byte) level;
+      deleted[i] = del;
+      FaceRef r = new FaceRef(new UUID(in.readLong(), in.readLong()), new UUID(in.readLong(), in.readLong()));
+      refs[i] = r;
+      if (level > 0) {
+        upper[i] = new int[level * (m + 1)];
+      }
+      if (del != 0) {
+        tomb++;
+      } else if (lookup.put(r.faceId(), i) != null) {
+        throw new IOException("face " + r.faceId() + " is live twice");
+      }
     }
-    for (int i = 1; i <= count; i++) {
-      if (list[base + i] < 0 || list[base + i] >= n) {
-        throw new IOException("link to node " + list[base + i] + " of " + n);
+    return tomb;
+  }
+
+  /** The upper layers' lists of the nodes that have them, in node order. */
+  private void readUpper(DataInputStream in, int n) throws IOException {
+    for (int i = 0; i < n; i++) {
+      int[] list = upper[i];
+      if (list != null) {
+        readInts(in, list, 0, list.length);
+        checkLists(list, levels[i], m + 1, m, n);
+      }
+    }
+  }
+
+  /** {@code lists} link lists of {@code stride} ints from 0: each a count up to {@code max}, then ids below n. */
+  private static void checkLists(int[] list, int lists, int stride, int max, int n) throws IOException {
+    for (int base = 0, end = lists * stride; base < end; base += stride) {
+      int count = list[base];
+      if (count < 0 || count > max) {
+        throw new IOException("bad link count " + count);
+      }
+      for (int i = base + 1, last = base + count; i <= last; i++) {
+        if (list[i] < 0 || list[i] >= n) {
+          throw new IOException("link to node " + list[i] + " of " + n);
+        }
       }
     }
   }

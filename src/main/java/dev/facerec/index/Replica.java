@@ -186,11 +186,9 @@ public final class Replica {
   }
 
   public static long checksumOf(HnswShard shard) {
-    long sum = 0;
-    for (IndexedFace f : shard.items()) {
-      sum += hash(f);
-    }
-    return sum;
+    long[] sum = {0};
+    shard.forEach(f -> sum[0] += hash(f));
+    return sum[0];
   }
 
   /** An order-independent fingerprint term of one face: ids and vector bits, mixed. */

@@ -32,6 +32,9 @@ interface ShardGraph {
   /** The live faces. */
   Collection<IndexedFace> items();
 
+  /** Each live face in turn, without gathering them all first (checksums and scans of a large shard). */
+  void forEach(java.util.function.Consumer<IndexedFace> action);
+
   /** Live faces. */
   int size();
 
