@@ -237,7 +237,7 @@ public final class HnswShard {
     mutation.lock();
     try {
       Map<UUID, IndexedFace> current = new HashMap<>();
-      for (IndexedFace f : index.items()) {
+      for (IndexedFace f : items()) {
         current.put(f.faceId(), f);
       }
       int removed = 0;
@@ -413,12 +413,9 @@ public final class HnswShard {
 
   /** The live items, as a copy. */
   public List<IndexedFace> items() {
-    swap.readLock().lock();
-    try {
-      return new ArrayList<>(index.items());
-    } finally {
-      swap.readLock().unlock();
-    }
+    List<IndexedFace> out = new ArrayList<>();
+    forEach(out::add);
+    return out;
   }
 
   /** Ids of the live items, as an unmodifiable copy. */
@@ -820,7 +817,7 @@ public final class HnswShard {
 
   /** Rebuilds the graph without tombstones; searches use the old graph until the swap. */
   private void compact(long minCapacity) {
-    List<IndexedFace> live = new ArrayList<>(index.items());
+    List<IndexedFace> live = items();
     long capacity = Math.max(initialCapacity, 2L * minCapacity);
     ShardGraph fresh = newIndex((int) Math.min(Integer.MAX_VALUE - 8, capacity));
     forEachParallel(live, fresh::put);

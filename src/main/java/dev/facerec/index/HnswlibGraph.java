@@ -14,7 +14,6 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutput;
 import java.io.ObjectStreamClass;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
@@ -62,11 +61,6 @@ final class HnswlibGraph implements ShardGraph {
   @Override
   public IndexedFace get(UUID faceId) {
     return index.get(faceId).orElse(null);
-  }
-
-  @Override
-  public Collection<IndexedFace> items() {
-    return index.items();
   }
 
   @Override

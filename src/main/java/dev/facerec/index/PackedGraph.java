@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -141,15 +139,6 @@ final class PackedGraph implements ShardGraph {
   private IndexedFace face(int node) {
     FaceRef r = refs[node];
     return new IndexedFace(r.faceId(), r.subjectId(), Arrays.copyOfRange(vectors, node * dim, (node + 1) * dim));
-  }
-
-  @Override
-  public Collection<IndexedFace> items() {
-    List<IndexedFace> out = new ArrayList<>(lookup.size());
-    for (int node : lookup.values()) {
-      out.add(face(node));
-    }
-    return out;
   }
 
   @Override

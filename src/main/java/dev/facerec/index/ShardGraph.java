@@ -2,7 +2,6 @@ package dev.facerec.index;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
@@ -28,9 +27,6 @@ interface ShardGraph {
 
   /** The live face with this id, or null. */
   IndexedFace get(UUID faceId);
-
-  /** The live faces. */
-  Collection<IndexedFace> items();
 
   /** Each live face in turn, without gathering them all first (checksums and scans of a large shard). */
   void forEach(java.util.function.Consumer<IndexedFace> action);

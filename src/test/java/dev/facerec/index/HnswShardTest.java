@@ -430,7 +430,7 @@ abstract class HnswShardTest {
     return faces;
   }
 
-  // Seeded ids: hnswlib derives a node's level from its id, so this keeps graphs reproducible.
+  // Seeded ids: hnswlib-core derives a node's level from its id (the packed graph from its slot), so graphs repeat.
   private UUID randomId() {
     return new UUID(random.nextLong(), random.nextLong());
   }
