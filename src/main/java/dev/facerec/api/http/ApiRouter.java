@@ -40,7 +40,7 @@ public final class ApiRouter {
     DetectSocket socket = new DetectSocket(api);
     Guards guards = new Guards(api.security(), api.config().security().tls().enabled(),
         ClientAddress.trusting(api.config().api().trustedProxies()), api.state(),
-        api.config().api().requestTimeoutMs(), api.config().api().maxBodyBytes());
+        api.config().api().requestTimeoutMs());
     Handler<RoutingContext> adminOnly = guards.require(Role.ADMIN, true);
     Handler<RoutingContext> enroll = guards.require(Role.ENROLL, false);
     Handler<RoutingContext> recognize = guards.require(Role.RECOGNIZE, false);

@@ -37,18 +37,15 @@ public final class Guards {
   private final ClientAddress clients;
   private final dev.facerec.cluster.NodeState state;
   private final long requestTimeoutMs;
-  private final long maxBodyBytes;
   /** Set on a request once it became a WebSocket: the request deadline no longer applies. */
   public static final String UPGRADED = "upgraded";
 
-  public Guards(Security security, boolean tls, ClientAddress clients, dev.facerec.cluster.NodeState state, long requestTimeoutMs,
-      long maxBodyBytes) {
+  public Guards(Security security, boolean tls, ClientAddress clients, dev.facerec.cluster.NodeState state, long requestTimeoutMs) {
     this.security = security;
     this.tls = tls;
     this.clients = clients;
     this.state = state;
     this.requestTimeoutMs = requestTimeoutMs;
-    this.maxBodyBytes = maxBodyBytes;
   }
 
   /** Load-balancer probes: never rate limited, answered while draining. */
@@ -145,36 +142,23 @@ public final class Guards {
     });
   }
 
-  /**
-   * A request answered before its body was read (a subject not found while the upload waits, a credential
-   * refused) must not leave the body paused: on a kept-alive HTTP/1.1 connection the next request sits behind
-   * it, and once the paused bytes pass the read buffer the connection stops reading and that next request never
-   * ends. The rest is read and dropped, up to {@code MAX_BODY_BYTES}; beyond, the connection is closed.
-   */
   private static boolean hasBody(HttpServerRequest req) {
     String length = req.getHeader("Content-Length");
     return length != null ? !length.trim().equals("0") : req.getHeader("Transfer-Encoding") != null;
   }
 
-  private void discardUnreadBody(RoutingContext ctx) {
+  /**
+   * A request answered before its body was read (a subject not found while the upload waits, a credential
+   * refused, a body too large) must not leave the body paused: on a kept-alive HTTP/1.1 connection the next
+   * request sits behind it, and once the paused bytes pass the read buffer the connection stops reading and that
+   * next request never ends. The rest is read and dropped, then the connection closed ({@link UnreadBody}).
+   */
+  private static void discardUnreadBody(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     if (!hasBody(req) || Boolean.TRUE.equals(ctx.get(UPGRADED)) || req.isEnded()) {
       return; // nothing to read (a GET, a WebSocket upgrade refused by its guard), or all read
     }
-    long[] dropped = {0};
-    try {
-      req.handler(chunk -> {
-        dropped[0] += chunk.length();
-        if (dropped[0] > maxBodyBytes && req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-          req.connection().close();
-        }
-      });
-      req.exceptionHandler(t -> { });
-      req.endHandler(null);
-      req.resume();
-    } catch (IllegalStateException ended) {
-      // ended meanwhile: nothing left to read
-    }
+    UnreadBody.drop(ctx.vertx(), req, "close".equalsIgnoreCase(ctx.response().headers().get("Connection")));
   }
 
   /** A route for {@code role} (null: any role). {@code unscopedOnly}: keys limited to one collection are refused. */

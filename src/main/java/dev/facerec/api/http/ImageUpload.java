@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.Map;
@@ -89,28 +88,11 @@ public final class ImageUpload {
     return promise.future();
   }
 
-  /** What a client may still send after its 413 before the stream is reset or the connection closed: read and dropped, never kept. */
-  private static final long DRAIN_LIMIT = 256L << 20;
-
   /**
-   * Refuses a body over {@code maxBytes}: a client sending 100 MB must not make us keep 100 MB, nor wait forever
-   * on a paused body. Clients (the JDK's, curl) finish their upload before reading the answer, and closing at
-   * once would lose the 413 to a reset: the rest is dropped as it arrives, up to a bound, then the HTTP/2 stream
-   * is reset or the HTTP/1.1 connection closed.
+   * Refuses a body over {@code maxBytes}: a client sending 100 MB must not make us keep 100 MB. The rest of the
+   * body is dropped as it arrives once the 413 is out ({@link UnreadBody}, from {@link Guards}).
    */
   public static <T> Future<T> tooLarge(HttpServerRequest req, long maxBytes) {
-    long[] dropped = {0};
-    req.handler(chunk -> {
-      dropped[0] += chunk.length();
-      if (dropped[0] > DRAIN_LIMIT) {
-        if (req.version() == HttpVersion.HTTP_2) {
-          req.response().reset(8); // CANCEL
-        } else {
-          req.connection().close();
-        }
-      }
-    });
-    req.resume();
     return Future.failedFuture(new FaceException(Failure.BODY_TOO_LARGE, "the request body is over the limit of " + maxBytes + " bytes"));
   }
 
