@@ -55,7 +55,6 @@ public final class ApiRouter {
       ctx.next();
     });
     router.route().handler(guards::everyRequest);
-    router.route().handler(deadline(vertx, api.config().api().requestTimeoutMs()));
     if (!api.config().api().corsOrigins().isEmpty()) {
       router.route().handler(cors(api.config().api().corsOrigins(), api.config().api().corsAllowCredentials()));
     }
@@ -220,28 +219,6 @@ public final class ApiRouter {
         metrics.httpRequest(ctx.request().method().name(), template, ctx.response().getStatusCode(), nanos);
         AccessLog.log(ctx, template, ctx.response().getStatusCode(), nanos);
       });
-      ctx.next();
-    };
-  }
-
-  /**
-   * REQUEST_TIMEOUT_MS: a request still unanswered then gets 503 REQUEST_TIMEOUT and its connection is closed
-   * (a stalled upload included). The WebSocket and the index rebuild (an operator command) are exempt.
-   */
-  static Handler<RoutingContext> deadline(Vertx vertx, long timeoutMs) {
-    return ctx -> {
-      String path = ctx.request().path();
-      if (!"/ws/detect".equals(path) && !(BASE + "/admin/index/rebuild").equals(path)) {
-        long timer = vertx.setTimer(timeoutMs, t -> {
-          if (!ctx.response().ended() && !ctx.response().headWritten()) {
-            if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) { // an HTTP/2 connection carries other streams
-              ctx.response().putHeader("Connection", "close").endHandler(v -> ctx.request().connection().close());
-            }
-            Errors.send(ctx, dev.facerec.bus.Failure.REQUEST_TIMEOUT, "the request did not complete within " + timeoutMs + " ms");
-          }
-        });
-        ctx.addEndHandler(v -> vertx.cancelTimer(timer));
-      }
       ctx.next();
     };
   }

@@ -37,6 +37,7 @@ public final class Guards {
   private final ClientAddress clients;
   private final dev.facerec.cluster.NodeState state;
   private final long requestTimeoutMs;
+  private static final String REBUILD = "/api/v1/admin/index/rebuild";
   /** Set on a request once it became a WebSocket: the request deadline no longer applies. */
   public static final String UPGRADED = "upgraded";
 
@@ -110,9 +111,13 @@ public final class Guards {
    * Every request ends: {@code REQUEST_TIMEOUT_MS} after its arrival a request still unanswered (a body that never
    * finishes, a dependency that never answers) gets 503 REQUEST_TIMEOUT with Retry-After. When its body was not
    * read to the end the connection is closed after the answer, so the next request on it cannot be taken for
-   * the rest of this one.
+   * the rest of this one. The index rebuild, an operator command that runs for minutes on a large gallery, has no
+   * deadline; nor has a WebSocket once upgraded.
    */
   private void deadline(RoutingContext ctx) {
+    if (REBUILD.equals(ctx.request().path())) {
+      return;
+    }
     String id = Errors.requestId(ctx);
     long deadline = dev.facerec.bus.Deadlines.start(id, requestTimeoutMs);
     long timer = ctx.vertx().setTimer(requestTimeoutMs, t -> {

@@ -28,7 +28,7 @@ class GuardsClientAddressTest {
   /** A server with only the every-request guard; {@code /whoami} answers the address the guards see. */
   private Http serve(String trustedProxies) throws Exception {
     AppConfig config = ConfigLoader.load(Map.of("RATE_LIMIT_ANONYMOUS", "2", "TRUSTED_PROXIES", trustedProxies));
-    Guards guards = new Guards(new Security(vertx, config, null), false, ClientAddress.trusting(config.api().trustedProxies()), new dev.facerec.cluster.NodeState(), 30_000, 1 << 20);
+    Guards guards = new Guards(new Security(vertx, config, null), false, ClientAddress.trusting(config.api().trustedProxies()), new dev.facerec.cluster.NodeState(), 30_000);
     Router router = Router.router(vertx);
     router.route().handler(guards::everyRequest);
     router.get("/whoami").handler(ctx -> ctx.response().end(guards.address(ctx)));
