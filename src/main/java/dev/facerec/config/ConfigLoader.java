@@ -22,7 +22,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 public final class ConfigLoader {
   public static final String CONFIG_FILE_ENV = "CONFIG_FILE";
   public static final String DEFAULT_FILE = "conf/application.yaml";
-  public static final List<String> PROFILES = List.of("faceplugin", "yunet-mobilefacenet", "opencv-zoo");
+  public static final List<String> PROFILES = List.of("faceplugin", "faceplugin-frdetect", "yunet-mobilefacenet", "opencv-zoo");
 
   private final Map<String, Object> yaml;
   private final Map<String, String> env;
@@ -542,8 +542,8 @@ public final class ConfigLoader {
     return Arrays.asList(
         "CONFIG_FILE", "API_HOST", "API_PORT", "MAX_BODY_BYTES", "CORS_ORIGINS", "REQUEST_TIMEOUT_MS",
         "DATABASE_URL", "DB_POOL_MAX_SIZE", "DB_CONNECT_TIMEOUT_MS", "MODEL_PROFILE", "MODELS_DIR",
-        "THRESHOLD_FACEPLUGIN", "THRESHOLD_YUNET_MOBILEFACENET", "THRESHOLD_OPENCV_ZOO", "IDENTIFY_THRESHOLD_FACEPLUGIN",
-        "IDENTIFY_THRESHOLD_YUNET_MOBILEFACENET", "IDENTIFY_THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
+        "THRESHOLD_FACEPLUGIN", "THRESHOLD_FACEPLUGIN_FRDETECT", "THRESHOLD_YUNET_MOBILEFACENET", "THRESHOLD_OPENCV_ZOO", "IDENTIFY_THRESHOLD_FACEPLUGIN",
+        "IDENTIFY_THRESHOLD_FACEPLUGIN_FRDETECT", "IDENTIFY_THRESHOLD_YUNET_MOBILEFACENET", "IDENTIFY_THRESHOLD_OPENCV_ZOO", "MAX_IMAGE_DIMENSION",
         "MAX_IMAGE_PIXELS", "DETECT_MAX_SIDE", "MAX_FACES_PER_IMAGE", "INFERENCE_WORKERS", "INFERENCE_THREADS",
         "INFERENCE_QUEUE_SIZE", "INFERENCE_TIMEOUT_MS", "HNSW_M", "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH", "INDEX_ENGINE",
         "INDEX_SNAPSHOT_INTERVAL_S", "WS_MAX_IN_FLIGHT", "WS_MAX_FRAME_BYTES", "DATA_DIR", "LOG_LEVEL", "LOG_FORMAT",

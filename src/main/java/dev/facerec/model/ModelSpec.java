@@ -5,6 +5,8 @@ import java.util.List;
 /**
  * One model file of the manifest: what it is, where it comes from, and how its input is prepared.
  * Preprocessing is data: {@code pixel' = (pixel - mean[c]) / std[c]} in {@link InputSpec#channels()} order.
+ * {@code bundled} names a class-path resource of this jar that holds the file (null when none): only a small
+ * file whose license allows it is bundled, so that it installs without any network.
  */
 public record ModelSpec(
     String id,
@@ -17,6 +19,7 @@ public record ModelSpec(
     String source,
     List<String> urls,
     NpmSource npm,
+    String bundled,
     InputSpec input,
     int outputDimension,
     double scoreThreshold,

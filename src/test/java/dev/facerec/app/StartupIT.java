@@ -47,7 +47,7 @@ class StartupIT {
     assertTrue(missing.getMessage().contains("models fetch --profile yunet-mobilefacenet"), missing.getMessage());
 
     Path wrong = Files.createTempDirectory("wrong-models");
-    Files.writeString(wrong.resolve("fr_detect.onnx"), "not a model");
+    Files.writeString(wrong.resolve("face_detection_yunet_2023mar.onnx"), "not a model");
     for (String f : List.of("fr_landmark.onnx", "fr_feature.onnx")) {
       Files.createSymbolicLink(wrong.resolve(f), TestData.modelsDir("faceplugin").resolve(f));
     }

@@ -52,7 +52,7 @@ class ConfigLoaderTest {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("API_PORT", "eighty")));
     assertEquals("invalid configuration: API_PORT='eighty', expected an integer from 0 to 65535", e.getMessage());
     assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("MODEL_PROFILE", "arcface"))).getMessage()
-        .contains("MODEL_PROFILE='arcface', expected one of faceplugin, yunet-mobilefacenet, opencv-zoo"));
+        .contains("MODEL_PROFILE='arcface', expected one of faceplugin, faceplugin-frdetect, yunet-mobilefacenet, opencv-zoo"));
     assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("HNSW_M", "0"))).getMessage().contains("HNSW_M='0'"));
     assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("THRESHOLD_FACEPLUGIN", "2"))).getMessage()
         .contains("THRESHOLD_FACEPLUGIN='2'"));

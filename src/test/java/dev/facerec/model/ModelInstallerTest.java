@@ -56,15 +56,30 @@ class ModelInstallerTest {
     List<Path> installed = new ModelInstaller(log).from(sourceModels())
         .install(MANIFEST, "faceplugin", modelsDir);
 
-    assertEquals(java.util.Set.of(modelsDir.resolve("fr_detect.onnx"), modelsDir.resolve("fr_landmark.onnx"),
+    assertEquals(java.util.Set.of(modelsDir.resolve("face_detection_yunet_2023mar.onnx"), modelsDir.resolve("fr_landmark.onnx"),
         modelsDir.resolve("fr_feature.onnx")), java.util.Set.copyOf(installed));
     assertEquals(3, installed.size());
     assertDoesNotThrow(() -> ModelVerifier.verifyProfile(MANIFEST, "faceplugin", modelsDir));
     assertEquals(List.of(), leftovers(modelsDir, ".tmp"));
 
     new ModelInstaller(log).from(sourceModels()).install(MANIFEST, "faceplugin", modelsDir);
-    assertTrue(log().contains("fr_detect.onnx: already installed"), log());
+    assertTrue(log().contains("face_detection_yunet_2023mar.onnx: already installed"), log());
     assertTrue(log().contains("fr_feature.onnx: already installed"), log());
+  }
+
+  @Test
+  @DisplayName("YuNet installs from the copy bundled in the jar, without a directory, npm or network, and verifies")
+  void installsYunetFromTheBundle() throws Exception {
+    Path modelsDir = tmp.resolve("models");
+    ModelSpec yunet = MANIFEST.model("yunet-2023mar");
+    List<Path> installed = new ModelInstaller(log).source(ModelInstaller.Source.BUNDLED).install(List.of(yunet), modelsDir);
+    assertEquals(List.of(modelsDir.resolve(yunet.file())), installed);
+    assertEquals(yunet.sha256(), ModelVerifier.sha256(installed.get(0)));
+    assertTrue(log().contains("installed from the copy bundled in this jar"), log());
+    // A model without a bundled copy is refused by that source, with the reason.
+    ModelException e = assertThrows(ModelException.class, () -> new ModelInstaller(log).source(ModelInstaller.Source.BUNDLED)
+        .install(List.of(MANIFEST.model("faceplugin-feature-512")), modelsDir));
+    assertTrue(e.getMessage().contains("has no bundled source"), e.getMessage());
   }
 
   @Test
@@ -180,7 +195,7 @@ class ModelInstallerTest {
 
   private static ModelSpec spec(String file, byte[] content, List<String> urls) {
     return new ModelSpec("test-" + file, ModelSpec.Kind.RECOGNIZER, "arcface", file,
-        HexFormat.of().formatHex(sha256(content)), content.length, "test", "test", urls, null,
+        HexFormat.of().formatHex(sha256(content)), content.length, "test", "test", urls, null, null,
         new ModelSpec.InputSpec(112, 112, "RGB", new float[] {0, 0, 0}, new float[] {1, 1, 1}), 128, 0, 0);
   }
 

