@@ -69,6 +69,10 @@ public final class EvaluateCommand {
               --template-faces K[,K...]       also fit the tail of centroid templates: each identity with at least
                                               K images enrolls the centroid of its first K against every image of
                                               the other identities, side by side with its first image alone
+              --pairs CSV --halves SEED --half A|B
+                                              only the identities of that half of verify --halves SEED: thresholds
+                                              calibrated on the people the options were not chosen on (identify
+                                              takes the same three options)
       Options:
         --profile P[:flip][:refine]  profile to evaluate, repeatable; suffixes switch options for that one
                                      (:noflip, :norefine switch them off, also against the profile default)
@@ -95,7 +99,8 @@ public final class EvaluateCommand {
   record Args(String mode, Path pairs, Path images, Path gallery, Path probes, List<Integer> enrollPerSubject,
       List<String> profiles, Path modelsDir, boolean flip, boolean refine, double targetFmr, int threads, Path out,
       double tailFraction, List<Rule> templates, List<Kind> norms, int cohortSize, long cohortSeed, int cohortTop,
-      boolean fuse, List<Integer> templateFaces, Long halves, List<Path> otherPairs, List<Path> otherIdentify, Path cache) {
+      boolean fuse, List<Integer> templateFaces, Long halves, List<Path> otherPairs, List<Path> otherIdentify, Path cache,
+      String half) {
 
     /** Whether a cohort must be split off the strangers. */
     boolean needsCohort() {
@@ -173,7 +178,8 @@ public final class EvaluateCommand {
         }
         case "--profile", "--pairs", "--images", "--gallery", "--probes", "--enroll-per-subject", "--models-dir",
             "--target-fmr", "--threads", "--out", "--tail-fraction", "--templates", "--norm", "--cohort-size",
-            "--cohort-seed", "--cohort-top", "--template-faces", "--halves", "--other-pairs", "--other-identify", "--cache" -> {
+            "--cohort-seed", "--cohort-top", "--template-faces", "--halves", "--other-pairs", "--other-identify", "--cache",
+            "--half" -> {
           if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
             throw new IllegalArgumentException(k + " needs a value");
           }
@@ -198,10 +204,15 @@ public final class EvaluateCommand {
       throw new IllegalArgumentException("--fuse needs 'verify' or 'identify' and exactly two --profile");
     }
     boolean halves = single.containsKey("--halves");
-    if (halves && (!mode.equals("verify") || fuse)) {
-      throw new IllegalArgumentException("--halves is a mode of 'verify' (without --fuse)");
+    String half = single.get("--half");
+    if (half != null && (mode.equals("verify") || fuse || !halves || !single.containsKey("--pairs") || !List.of("A", "B").contains(half))) {
+      throw new IllegalArgumentException("--half A|B is for 'impostors' and 'identify', with --halves SEED and --pairs CSV");
     }
-    if (!halves && (!otherPairs.isEmpty() || !otherIdentify.isEmpty() || single.containsKey("--cache"))) {
+    if (halves && !(mode.equals("verify") && !fuse || half != null)) {
+      throw new IllegalArgumentException("--halves is a mode of 'verify' (without --fuse), or picks the people of"
+          + " 'impostors --half' and 'identify --half'");
+    }
+    if ((!halves || half != null) && (!otherPairs.isEmpty() || !otherIdentify.isEmpty() || single.containsKey("--cache"))) {
       throw new IllegalArgumentException("--other-pairs, --other-identify and --cache need --halves");
     }
     Long seed = null;
@@ -252,7 +263,7 @@ public final class EvaluateCommand {
         (long) number(single, "--cohort-seed", 12), cohortTop, fuse,
         !single.containsKey("--template-faces") ? List.of() : list(single, "--template-faces", "")
             .stream().map(t -> (int) number(Map.of("--template-faces", t), "--template-faces", 1)).toList(),
-        seed, List.copyOf(otherPairs), List.copyOf(otherIdentify), path(single, "--cache"));
+        seed, List.copyOf(otherPairs), List.copyOf(otherIdentify), path(single, "--cache"), half);
   }
 
   private static List<String> list(Map<String, String> m, String k, String def) {
@@ -496,12 +507,22 @@ public final class EvaluateCommand {
     Map<Integer, IdentifySplit> uncut = new LinkedHashMap<>(); // with a cohort: the same K, every stranger probing
     JsonArray splitsJson = new JsonArray();
     LinkedHashSet<Path> allFiles = new LinkedHashSet<>();
+    Map<String, List<Path>> galleryIds = identities(a.gallery());
+    Map<String, List<Path>> probeIds = a.gallery().toAbsolutePath().normalize().equals(a.probes().toAbsolutePath().normalize())
+        ? null : identities(a.probes());
+    if (a.half() != null) { // only the people of one half: calibrated on those the options were not chosen on
+      Halves.Split hs = Halves.split(Pair.read(a.pairs()), a.halves());
+      galleryIds = ImpostorCalibration.half(galleryIds, hs, a.half());
+      probeIds = probeIds == null ? null : ImpostorCalibration.half(probeIds, hs, a.half());
+      out.printf("evaluate identify --half %s: the %d identities of half %s of --halves %d%n", a.half(), galleryIds.size(),
+          a.half(), a.halves());
+    }
     for (int k : a.enrollPerSubject()) {
-      IdentifySplit split = IdentifySplit.of(a.gallery(), a.probes(), k, cohortSize, a.cohortSeed());
+      IdentifySplit split = IdentifySplit.of(galleryIds, probeIds, k, cohortSize, a.cohortSeed());
       splits.put(k, split);
       allFiles.addAll(split.allFiles());
       if (cohortSize > 0) {
-        uncut.put(k, IdentifySplit.of(a.gallery(), a.probes(), k, 0, a.cohortSeed()));
+        uncut.put(k, IdentifySplit.of(galleryIds, probeIds, k, 0, a.cohortSeed()));
         splitsJson.add(uncut.get(k).toJson(k));
       }
       out.printf("evaluate identify%s: %d enrolled identities (%d images), %d mated probes, %d non-mated probes"
@@ -639,11 +660,6 @@ public final class EvaluateCommand {
    */
   record IdentifySplit(Map<Path, String> gallery, Map<Path, String> mated, Map<Path, String> nonMated,
       int strangerIdentities, Map<Path, String> cohort) {
-    static IdentifySplit of(Path galleryDir, Path probesDir, int k, int cohortSize, long seed) throws IOException {
-      boolean sameDir = galleryDir.toAbsolutePath().normalize().equals(probesDir.toAbsolutePath().normalize());
-      return of(identities(galleryDir), sameDir ? null : identities(probesDir), k, cohortSize, seed);
-    }
-
     /**
      * @param g gallery identities and their images, sorted
      * @param probeIds probe identities, or null when gallery and probes are the same folder

@@ -102,6 +102,10 @@ final class HalvesEvaluation {
   /** Figures of one other labeled set at given thresholds. */
   record Other(String kind, JsonObject json, Map<String, String> cells) {}
 
+  private static String atThreshold(Half h, double t) {
+    return String.format(Locale.ROOT, "%.2f %% (%.4f / %.2f %%)", 100 * h.accuracy(t), h.roc().far(t), 100 * h.roc().tar(t));
+  }
+
   static double[] scores(List<Pair> pairs, Embeddings.Result emb, Path images) {
     double[] s = new double[pairs.size()];
     for (int i = 0; i < s.length; i++) {
@@ -213,6 +217,16 @@ final class HalvesEvaluation {
     out.println();
     out.println("Every variant, report-half accuracy in both directions and their spread:");
     out.print(spreadTable(measured));
+    out.println();
+    out.println("At the profile's threshold in the manifest (the service's own verify threshold), on each half:");
+    StringBuilder own = new StringBuilder(String.format(Locale.ROOT, "%-24s | %-9s | %-26s | %-26s%n", "variant", "threshold",
+        "half A: acc. (FMR / TAR)", "half B: acc. (FMR / TAR)"));
+    for (Measured m : measured) {
+      double t = manifest.profile(m.variant().profile()).threshold();
+      own.append(String.format(Locale.ROOT, "%-24s | %-9.4f | %-26s | %-26s%n", m.variant().label(), t, atThreshold(m.a(), t),
+          atThreshold(m.b(), t)));
+    }
+    out.print(own);
     if (!measured.get(0).others().isEmpty()) {
       out.println();
       out.println("Other labeled sets, at the thresholds calibrated on each LFW half (A fmr = FMR threshold of A, ...):");
@@ -251,8 +265,12 @@ final class HalvesEvaluation {
           .put("manifestThreshold", manifest.profile(m.variant().profile()).threshold())
           .put("embedSeconds", round(m.lfw().seconds(), 1)).put("imagesWithoutFace", m.lfw().failures().size())
           .put("stageMsPerImage", stageMs(m.lfw()));
+      double manifestThreshold = manifest.profile(m.variant().profile()).threshold();
       for (String h : List.of("A", "B")) {
-        o.put("half" + h, halfResult(m.half(h), a.targetFmr()));
+        Half half = m.half(h);
+        o.put("half" + h, halfResult(half, a.targetFmr()).put("atManifestThreshold", new JsonObject()
+            .put("accuracy", round(half.accuracy(manifestThreshold), 6)).put("fmr", round(half.roc().far(manifestThreshold), 6))
+            .put("tar", round(half.roc().tar(manifestThreshold), 6))));
       }
       JsonArray dirs = new JsonArray();
       for (String sel : List.of("A", "B")) {

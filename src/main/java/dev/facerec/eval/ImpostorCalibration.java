@@ -31,6 +31,11 @@ final class ImpostorCalibration {
 
   static int run(EvaluateCommand.Args a, ModelManifest manifest, List<Variant> variants, PrintStream out) throws IOException {
     Map<String, List<Path>> ids = EvaluateCommand.identities(a.images());
+    if (a.half() != null) {
+      ids = half(ids, Halves.split(Pair.read(a.pairs()), a.halves()), a.half());
+      out.printf("evaluate impostors --half %s: the %d identities of half %s of --halves %d, every image of theirs under --images%n",
+          a.half(), ids.size(), a.half(), a.halves());
+    }
     List<Path> files = new ArrayList<>();
     List<Integer> owner = new ArrayList<>();
     int id = 0;
@@ -65,6 +70,24 @@ final class ImpostorCalibration {
         StandardCharsets.UTF_8);
     out.println("JSON: " + json);
     return 0;
+  }
+
+  /**
+   * Only the identities of one half of the identity-disjoint split: thresholds calibrated on the people the options
+   * were not chosen on (the split's identities are the pairs file's folders; {@code ids} is keyed by folder name).
+   */
+  static Map<String, List<Path>> half(Map<String, List<Path>> ids, Halves.Split split, String half) {
+    java.util.Set<String> keep = new java.util.HashSet<>("A".equals(half) ? split.a() : split.b());
+    Map<String, List<Path>> out = new java.util.TreeMap<>();
+    ids.forEach((name, files) -> {
+      if (keep.contains(name)) {
+        out.put(name, files);
+      }
+    });
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("--half " + half + ": none of its identities is a folder of --images");
+    }
+    return out;
   }
 
   /**
@@ -140,10 +163,11 @@ final class ImpostorCalibration {
     }
     // The manifest's calibration.centroidTails entry for k faces.
     JsonObject manifestEntry = toJson(centroidTail, a, v, probes.size(), ids.size()).put("faces", k)
-        .put("data", String.format(Locale.ROOT, "%s: the centroid of the first %d images of each of the %d identities with %d or more,"
-            + " against every image of the other identities (%d images)", a.images().getFileName(), k, centroids.size(), k, probes.size()))
+        .put("data", String.format(Locale.ROOT, "%s%s: the centroid of the first %d images of each of the %d identities with %d or more,"
+            + " against every image of the other identities (%d images)", a.images().getFileName(), halfWords(a), k, centroids.size(), k,
+            probes.size()))
         .put("command", "java -jar target/facerec-service.jar evaluate impostors --images LFW_DIR --models-dir models --threads 2 --profile "
-            + v.label() + " --tail-fraction " + a.tailFraction() + " --template-faces " + k);
+            + v.label() + " --tail-fraction " + a.tailFraction() + halfOptions(a) + " --template-faces " + k);
     return new JsonObject().put("faces", k).put("identities", centroids.size()).put("probes", probes.size()).put("scores", n)
         .put("firstFaceTail", new JsonObject().put("u", r6(singleTail.u())).put("sigma", r6(singleTail.sigma())).put("xi", r6(singleTail.xi())))
         .put("centroidTail", manifestEntry)
@@ -179,6 +203,15 @@ final class ImpostorCalibration {
     return out;
   }
 
+  private static String halfWords(EvaluateCommand.Args a) {
+    return a.half() == null ? "" : String.format(Locale.ROOT, ", half %s of the identity-disjoint split with seed %d (people the"
+        + " options were not chosen on)", a.half(), a.halves());
+  }
+
+  private static String halfOptions(EvaluateCommand.Args a) {
+    return a.half() == null ? "" : " --pairs LFW_DIR/pairs.csv --halves " + a.halves() + " --half " + a.half();
+  }
+
   static JsonObject toJson(ImpostorTail t, EvaluateCommand.Args a, Variant v, int images, int identities) {
     JsonArray body = new JsonArray();
     t.body().forEach(p -> body.add(new JsonObject().put("fmr", p.fmr()).put("threshold", r6(p.threshold()))));
@@ -186,11 +219,11 @@ final class ImpostorCalibration {
         .put("model", "generalized Pareto above u (probability-weighted moments), empirical below")
         .put("u", r6(t.u())).put("zeta", t.zeta()).put("sigma", r6(t.sigma())).put("xi", r6(t.xi()))
         .put("body", body).put("pairs", t.pairs())
-        .put("data", String.format(Locale.ROOT, "%s: every pair of different identities (%d images, %d identities)",
-            a.images().getFileName(), images, identities))
+        .put("data", String.format(Locale.ROOT, "%s%s: every pair of different identities (%d images, %d identities)",
+            a.images().getFileName(), halfWords(a), images, identities))
         .put("date", LocalDate.now(ZoneOffset.UTC).toString())
         .put("command", "java -jar target/facerec-service.jar evaluate impostors --images LFW_DIR --models-dir models --threads 2 --profile "
-            + v.label() + " --tail-fraction " + a.tailFraction());
+            + v.label() + " --tail-fraction " + a.tailFraction() + halfOptions(a));
   }
 
   /**

@@ -144,5 +144,36 @@ class HalvesTest {
         "faceplugin", "--other-pairs", "d.csv"}, o, o));
     assertEquals(2, EvaluateCommand.run(new String[] {"identify", "--gallery", "g", "--probes", "g", "--profile",
         "faceplugin", "--halves", "1"}, o, o));
+    assertEquals("A", EvaluateCommand.parse(new String[] {"identify", "--gallery", "g", "--probes", "g", "--pairs", "p.csv",
+        "--halves", "1", "--half", "A", "--profile", "faceplugin"}).half());
+    // impostors on one half: needs --halves and --pairs, and A or B
+    EvaluateCommand.Args h = EvaluateCommand.parse(new String[] {"impostors", "--images", "i", "--pairs", "p.csv",
+        "--halves", "14", "--half", "B", "--profile", "faceplugin"});
+    assertEquals("B", h.half());
+    assertEquals(14L, h.halves());
+    assertEquals(2, EvaluateCommand.run(new String[] {"impostors", "--images", "i", "--halves", "14", "--half", "B",
+        "--profile", "faceplugin"}, o, o));
+    assertEquals(2, EvaluateCommand.run(new String[] {"impostors", "--images", "i", "--pairs", "p.csv", "--halves", "14",
+        "--half", "C", "--profile", "faceplugin"}, o, o));
+    assertEquals(2, EvaluateCommand.run(new String[] {"impostors", "--images", "i", "--pairs", "p.csv", "--halves", "14",
+        "--profile", "faceplugin"}, o, o));
+    assertEquals(2, EvaluateCommand.run(new String[] {"verify", "--pairs", "p.csv", "--images", "i", "--halves", "14",
+        "--half", "A", "--profile", "faceplugin"}, o, o));
+  }
+
+  @Test
+  @DisplayName("impostors --half keeps exactly the identities of that half that are folders of the images")
+  void impostorsKeepOneHalf() {
+    Halves.Split split = Halves.split(synthetic(), 14);
+    java.util.Map<String, List<java.nio.file.Path>> ids = new java.util.TreeMap<>();
+    for (String id : split.a()) {
+      ids.put(id, List.of(java.nio.file.Path.of(id, "1.jpg")));
+    }
+    for (String id : split.b()) {
+      ids.put(id, List.of(java.nio.file.Path.of(id, "1.jpg")));
+    }
+    ids.put("not_in_the_pairs", List.of(java.nio.file.Path.of("not_in_the_pairs", "1.jpg")));
+    assertEquals(java.util.Set.copyOf(split.b()), ImpostorCalibration.half(ids, split, "B").keySet());
+    assertEquals(java.util.Set.copyOf(split.a()), ImpostorCalibration.half(ids, split, "A").keySet());
   }
 }
