@@ -93,9 +93,27 @@ public final class AdminVerticle extends VerticleBase {
     return Future.join(all).otherwiseEmpty().map(v -> {
       JsonArray members = new JsonArray();
       all.forEach(f -> members.add(f.result()));
-      return new JsonObject().put("members", members).put("replicasAgree", replicasAgree(members)).put("shards", shardMap(members))
-          .put("answeredBy", membership.self().name());
+      JsonArray unheard = unheardIndexMembers(members);
+      return new JsonObject().put("members", members).put("replicasAgree", unheard.isEmpty() && replicasAgree(members))
+          .put("unheard", unheard).put("shards", shardMap(members)).put("answeredBy", membership.self().name());
     });
+  }
+
+  /**
+   * Index members whose status did not come back (the node, or its index, did not answer in time): their copies
+   * cannot be compared, so the cluster's replicas are not known to agree while any is listed.
+   */
+  static JsonArray unheardIndexMembers(JsonArray members) {
+    JsonArray out = new JsonArray();
+    for (Object o : members) {
+      JsonObject m = (JsonObject) o;
+      boolean index = m.getJsonArray("roles", new JsonArray()).contains(NodeRole.INDEX.wire());
+      JsonObject idx = m.getJsonObject("index");
+      if (index && (m.containsKey("error") || idx == null || idx.containsKey("error"))) {
+        out.add(m.getString("name"));
+      }
+    }
+    return out;
   }
 
   /** True when every index replica that answered is at the same position and every copy of a shard has the same checksum. */
