@@ -806,13 +806,18 @@ public final class HnswShard {
       return;
     }
     int grown = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * capacity, needed));
+    long t0 = System.nanoTime();
+    Runnable install = index.prepareResize(grown); // the copy, beside searches: this thread is the only mutator
+    long t1 = System.nanoTime();
     swap.writeLock().lock();
     try {
-      index.resize(grown);
+      install.run();
     } finally {
       swap.writeLock().unlock();
     }
-    LOG.debug("Index {} grew from {} to {} nodes", collection, capacity, grown);
+    long t2 = System.nanoTime();
+    LOG.debug("Index {} grew from {} to {} nodes: copied in {} ms beside searches, which then paused {} µs", collection,
+        capacity, grown, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000);
   }
 
   /** Rebuilds the graph without tombstones; searches use the old graph until the swap. */

@@ -44,7 +44,7 @@ final class PackedGraph implements ShardGraph {
   private final InnerProduct distance;
   private volatile int ef;
 
-  // Arrays are replaced only by resize, which the shard runs with searches and inserts shut out.
+  // Arrays are replaced only by resize's swap, which the shard runs with searches and inserts shut out.
   private int capacity;
   private float[] vectors;
   /** Per node: the count, then up to {@code m0} ids. */
@@ -82,17 +82,21 @@ final class PackedGraph implements ShardGraph {
   }
 
   private void allocate(int cap) {
+    checkFits(cap);
+    capacity = cap;
+    vectors = new float[cap * dim];
+    links0 = new int[cap * (m0 + 1)];
+    upper = new int[cap][];
+    levels = new byte[cap];
+    deleted = new byte[cap];
+    refs = new FaceRef[cap];
+  }
+
+  private void checkFits(int cap) {
     if ((long) cap * dim > Integer.MAX_VALUE - 8 || (long) cap * (m0 + 1) > Integer.MAX_VALUE - 8) {
       throw new IllegalStateException("a shard of " + cap + " faces of " + dim + " dimensions with M=" + m
           + " does not fit in Java arrays; use more shards");
     }
-    capacity = cap;
-    vectors = vectors == null ? new float[cap * dim] : Arrays.copyOf(vectors, cap * dim);
-    links0 = links0 == null ? new int[cap * (m0 + 1)] : Arrays.copyOf(links0, cap * (m0 + 1));
-    upper = upper == null ? new int[cap][] : Arrays.copyOf(upper, cap);
-    levels = levels == null ? new byte[cap] : Arrays.copyOf(levels, cap);
-    deleted = deleted == null ? new byte[cap] : Arrays.copyOf(deleted, cap);
-    refs = refs == null ? new FaceRef[cap] : Arrays.copyOf(refs, cap);
   }
 
   @Override
@@ -107,10 +111,35 @@ final class PackedGraph implements ShardGraph {
 
   @Override
   public void resize(int newCapacity) {
+    prepareResize(newCapacity).run();
+  }
+
+  /**
+   * Copies every array into its larger size now, while searches go on reading the old ones (nothing writes them:
+   * the shard's single mutator is the caller); the returned swap only assigns the copies. A million-face shard
+   * copies about 700 MB, which searches no longer wait for.
+   */
+  @Override
+  public Runnable prepareResize(int newCapacity) {
     if (newCapacity < allocated.get()) {
       throw new IllegalArgumentException("cannot shrink below " + allocated.get() + " nodes");
     }
-    allocate(newCapacity);
+    checkFits(newCapacity);
+    float[] v = Arrays.copyOf(vectors, newCapacity * dim);
+    int[] l0 = Arrays.copyOf(links0, newCapacity * (m0 + 1));
+    int[][] up = Arrays.copyOf(upper, newCapacity);
+    byte[] lv = Arrays.copyOf(levels, newCapacity);
+    byte[] del = Arrays.copyOf(deleted, newCapacity);
+    FaceRef[] rf = Arrays.copyOf(refs, newCapacity);
+    return () -> {
+      capacity = newCapacity;
+      vectors = v;
+      links0 = l0;
+      upper = up;
+      levels = lv;
+      deleted = del;
+      refs = rf;
+    };
   }
 
   @Override

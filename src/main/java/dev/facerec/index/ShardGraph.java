@@ -9,7 +9,8 @@ import java.util.UUID;
  * The graph inside one {@link HnswShard}: what the shard needs from an HNSW implementation ({@link IndexEngine}).
  *
  * <p>Threading, as the shard uses it: {@link #put} of distinct faces may run on several threads at once, and never
- * beside {@link #remove}, {@link #resize} or {@link #write}; searches run beside everything but {@link #resize}.
+ * beside {@link #remove}, {@link #resize} or {@link #write}; searches run beside everything but {@link #resize} (and the
+ * swap {@link #prepareResize} returns).
  * Vectors come in unit length, already copied.
  */
 interface ShardGraph {
@@ -38,6 +39,15 @@ interface ShardGraph {
   int capacity();
 
   void resize(int capacity);
+
+  /**
+   * Grows in two steps: the slow part (copying) now, beside searches, and the returned swap, which the shard runs
+   * with searches shut out. Only one thread mutates the graph between the two, and nothing but searches runs
+   * beside the first. By default the whole resize happens in the swap.
+   */
+  default Runnable prepareResize(int capacity) {
+    return () -> resize(capacity);
+  }
 
   void setEf(int ef);
 

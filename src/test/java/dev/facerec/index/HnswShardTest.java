@@ -120,6 +120,45 @@ abstract class HnswShardTest {
   }
 
   @Test
+  @DisplayName("searches on two threads while the shard grows from 16 to 3,000 faces: no error, every face then finds itself")
+  void searchesWhileGrowing() throws Exception {
+    HnswShard shard = new HnswShard("grow-searched", MODEL, DIM, PARAMS, 16);
+    List<IndexedFace> faces = randomFaces(3000, DIM);
+    shard.add(faces.get(0));
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong searches = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    List<java.util.concurrent.Future<?>> searchers = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      searchers.add(pool.submit(() -> {
+        java.util.Random r = new java.util.Random(searches.get());
+        while (!done.get()) {
+          IndexedFace q = faces.get(r.nextInt(50));
+          assertTrue(!shard.search(q.vector(), 5).isEmpty());
+          searches.incrementAndGet();
+        }
+        return null;
+      }));
+    }
+    try {
+      for (int i = 1; i < faces.size(); i++) {
+        shard.add(faces.get(i)); // grows 16 -> 32 -> ... -> 4096 while the searchers run
+      }
+    } finally {
+      done.set(true);
+      pool.shutdown();
+    }
+    for (java.util.concurrent.Future<?> f : searchers) {
+      f.get(60, java.util.concurrent.TimeUnit.SECONDS); // rethrows a searcher's failure
+    }
+    assertTrue(searches.get() > 0);
+    assertEquals(3000, shard.size());
+    for (IndexedFace f : faces) {
+      assertEquals(f.faceId(), shard.search(f.vector(), 1).get(0).faceId());
+    }
+  }
+
+  @Test
   @DisplayName("under add/remove churn, compacts tombstones instead of growing without bound")
   void compactsTombstonesUnderChurn() {
     HnswShard shard = new HnswShard("churn", MODEL, DIM, PARAMS, 64);
