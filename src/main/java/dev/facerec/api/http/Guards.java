@@ -116,6 +116,7 @@ public final class Guards {
    */
   private void deadline(RoutingContext ctx) {
     if (REBUILD.equals(ctx.request().path())) {
+      ctx.addEndHandler(v -> discardUnreadBody(ctx));
       return;
     }
     String id = Errors.requestId(ctx);
