@@ -17,20 +17,31 @@ import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * The faceplugin {@code fr_landmark.onnx} 68-point model, reduced to the 5 ArcFace points with the
+ * The faceplugin {@code fr_landmark.onnx} 68-point model, reduced to the 5 ArcFace points. By default with the
  * vendor's mapping (iBUG 0-based indices): eye = mean of 4 lid points (37,38,40,41 and 43,44,46,47),
  * nose tip 30, mouth corners = mean of outer and inner corner (48,60 and 54,64). Points 36-41 are the
- * subject's right eye, i.e. the image-left eye, so the result is in template order.
+ * subject's right eye, i.e. the image-left eye, so the result is in template order. {@link LandmarkOptions}
+ * holds the measured alternatives.
  */
 public final class Landmark68 implements LandmarkRefiner {
-  private static final int[][] FIVE = {{37, 38, 40, 41}, {43, 44, 46, 47}, {30}, {48, 60}, {54, 64}};
+  // Where the 68 points' bounding box falls in the box the model saw (LandmarkOptions.Crop.TWO_PASS).
+  private static final float CENTRE_X = 0.4928f;
+  private static final float CENTRE_Y = 0.6173f;
+  private static final float EXTENT_X = 0.9755f;
+  private static final float EXTENT_Y = 0.7784f;
 
+  private final LandmarkOptions options;
   private final ModelSpec spec;
   private final OrtSession session;
   private final String inputName;
 
   public Landmark68(ModelSpec spec, Path file, int intraOpThreads) {
+    this(spec, file, intraOpThreads, LandmarkOptions.DEFAULT);
+  }
+
+  public Landmark68(ModelSpec spec, Path file, int intraOpThreads, LandmarkOptions options) {
     OpenCv.load();
+    this.options = options;
     this.spec = spec;
     this.session = OrtSessions.open(file, intraOpThreads);
     this.inputName = session.getInputNames().iterator().next();
@@ -42,14 +53,35 @@ public final class Landmark68 implements LandmarkRefiner {
     if (pts == null) {
       return face;
     }
-    float[][] five = new float[5][2];
-    for (int k = 0; k < 5; k++) {
-      for (int idx : FIVE[k]) {
-        five[k][0] += pts[idx][0] / FIVE[k].length;
-        five[k][1] += pts[idx][1] / FIVE[k].length;
+    if (options.crop() == LandmarkOptions.Crop.TWO_PASS) {
+      float[][] again = points68(bgr, placedBox(pts));
+      if (again != null) {
+        pts = again;
+      }
+    }
+    float[][] five = options.fivePoints().reduce(pts);
+    float[][] own = face.landmarks();
+    if (options.withDetectorPoints() && own != null && own.length == five.length) {
+      for (int k = 0; k < five.length; k++) {
+        five[k][0] = (five[k][0] + own[k][0]) / 2;
+        five[k][1] = (five[k][1] + own[k][1]) / 2;
       }
     }
     return new DetectedFace(face.box(), five, face.score());
+  }
+
+  /** The box that puts these 68 points where the model places them in a detector's box on average. */
+  static Box placedBox(float[][] pts) {
+    float minX = Float.MAX_VALUE, maxX = -Float.MAX_VALUE, minY = Float.MAX_VALUE, maxY = -Float.MAX_VALUE;
+    for (float[] p : pts) {
+      minX = Math.min(minX, p[0]);
+      maxX = Math.max(maxX, p[0]);
+      minY = Math.min(minY, p[1]);
+      maxY = Math.max(maxY, p[1]);
+    }
+    float w = (maxX - minX) / EXTENT_X;
+    float h = (maxY - minY) / EXTENT_Y;
+    return new Box((minX + maxX) / 2 - CENTRE_X * w, (minY + maxY) / 2 - CENTRE_Y * h, w, h);
   }
 
   /** All 68 points in image coordinates, or null when the box is too small to crop. */

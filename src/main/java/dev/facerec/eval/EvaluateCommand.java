@@ -75,7 +75,10 @@ public final class EvaluateCommand {
                                               takes the same three options)
       Options:
         --profile P[:flip][:refine]  profile to evaluate, repeatable; suffixes switch options for that one
-                                     (:noflip, :norefine switch them off, also against the profile default)
+                                     (:noflip, :norefine switch them off, also against the profile default;
+                                     :five=eyes6|mouthouter|eyes6mouthouter 68->5 reduction, :crop=twopass
+                                     landmark box, :detectorpoints averages in the detector's 5 points,
+                                     :detector=ID another detector of the manifest)
         --models-dir DIR             model files named as in the manifest (default models)
         --flip                       test-time flip augmentation for every profile
         --refine-landmarks           68-point landmark refinement for every profile (loads faceplugin-landmark68)

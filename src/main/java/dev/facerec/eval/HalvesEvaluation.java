@@ -218,15 +218,30 @@ final class HalvesEvaluation {
     out.println("Every variant, report-half accuracy in both directions and their spread:");
     out.print(spreadTable(measured));
     out.println();
-    out.println("At the profile's threshold in the manifest (the service's own verify threshold), on each half:");
-    StringBuilder own = new StringBuilder(String.format(Locale.ROOT, "%-24s | %-9s | %-26s | %-26s%n", "variant", "threshold",
+    out.println("At the profile's threshold in the manifest (the service's own verify threshold, calibrated for the profile's"
+        + " default options), on each half:");
+    int width = Math.max("variant".length(), measured.stream().mapToInt(m -> m.variant().label().length()).max().orElse(0));
+    String row = "%-" + width + "s | %-9s | %-26s | %-26s%n";
+    StringBuilder own = new StringBuilder(String.format(Locale.ROOT, row, "variant", "threshold",
         "half A: acc. (FMR / TAR)", "half B: acc. (FMR / TAR)"));
     for (Measured m : measured) {
       double t = manifest.profile(m.variant().profile()).threshold();
-      own.append(String.format(Locale.ROOT, "%-24s | %-9.4f | %-26s | %-26s%n", m.variant().label(), t, atThreshold(m.a(), t),
-          atThreshold(m.b(), t)));
+      own.append(String.format(Locale.ROOT, row, m.variant().label(), String.format(Locale.ROOT, "%.4f", t),
+          atThreshold(m.a(), t), atThreshold(m.b(), t)));
     }
     out.print(own);
+    out.println();
+    out.println("At each half's own dense FMR threshold (fitted on that half's impostor pairs, the way the manifest's threshold"
+        + " is calibrated; a variant's figure where its threshold would be fitted on the same people):");
+    String dense = "%-" + width + "s | %-10s | %-26s | %-10s | %-26s%n";
+    StringBuilder d = new StringBuilder(String.format(Locale.ROOT, dense, "variant", "thr. A", "half A: acc. (FMR / TAR)",
+        "thr. B", "half B: acc. (FMR / TAR)"));
+    for (Measured m : measured) {
+      d.append(String.format(Locale.ROOT, dense, m.variant().label(), String.format(Locale.ROOT, "%.4f", m.a().thrDense()),
+          atThreshold(m.a(), m.a().thrDense()), String.format(Locale.ROOT, "%.4f", m.b().thrDense()),
+          atThreshold(m.b(), m.b().thrDense())));
+    }
+    out.print(d);
     if (!measured.get(0).others().isEmpty()) {
       out.println();
       out.println("Other labeled sets, at the thresholds calibrated on each LFW half (A fmr = FMR threshold of A, ...):");
@@ -300,12 +315,23 @@ final class HalvesEvaluation {
     double spread = choice.get("A").b().accuracy(choice.get("A").a().thrFmr())
         - choice.get("B").a().accuracy(choice.get("B").b().thrFmr());
     report.put("spreadOfChosen", round(spread, 6));
-    Path json = a.out().resolve("halves-" + a.halves() + "-"
-        + String.join("_", variants.stream().map(Variant::label).toList()) + ".json");
+    Path json = a.out().resolve(reportName(a.halves(), variants.stream().map(Variant::label).toList()));
     Files.writeString(json, report.encodePrettily() + "\n", StandardCharsets.UTF_8);
     out.println();
     out.println("JSON: " + json);
     return 0;
+  }
+
+  /**
+   * {@code halves-SEED-<labels joined by _>.json}; past 120 characters of labels (a file name may hold 255 bytes),
+   * the first label, how many more, and a hash of all of them, so that each set of variants keeps its own file.
+   */
+  static String reportName(long seed, List<String> labels) {
+    String all = String.join("_", labels);
+    if (all.length() > 120) {
+      all = labels.get(0) + "_and-" + (labels.size() - 1) + "-more-" + String.format(Locale.ROOT, "%08x", all.hashCode());
+    }
+    return "halves-" + seed + "-" + all + ".json";
   }
 
   private static String describe(String name, int ids, List<Pair> pairs, int kept) {

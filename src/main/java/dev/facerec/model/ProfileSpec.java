@@ -41,4 +41,10 @@ public record ProfileSpec(
     return new ProfileSpec(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refine, fmrThresholds,
         identifyThreshold, identifyThresholdSource, impostorTail, centroidTails);
   }
+
+  /** The same profile with another detector (the evaluation tool's {@code :detector=}). */
+  public ProfileSpec withDetector(String detectorId) {
+    return new ProfileSpec(id, description, detectorId, landmarks, recognizer, threshold, thresholdSource, refineLandmarks,
+        fmrThresholds, identifyThreshold, identifyThresholdSource, impostorTail, centroidTails);
+  }
 }

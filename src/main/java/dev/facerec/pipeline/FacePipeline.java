@@ -103,7 +103,7 @@ public final class FacePipeline implements AutoCloseable {
         if (!"landmark68".equals(landmarkSpec.engine())) {
           throw new ModelException("unknown landmark engine '" + landmarkSpec.engine() + "' of " + landmarkSpec.id());
         }
-        refiner = new Landmark68(landmarkSpec, file(modelsDir, landmarkSpec), options.intraOpThreads());
+        refiner = new Landmark68(landmarkSpec, file(modelsDir, landmarkSpec), options.intraOpThreads(), options.landmarks());
       }
       FaceEmbedder embedder = new FaceEmbedder(recognizerSpec, file(modelsDir, recognizerSpec), options.intraOpThreads(),
           options.flipAugment());

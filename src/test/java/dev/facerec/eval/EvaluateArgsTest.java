@@ -2,9 +2,15 @@ package dev.facerec.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.facerec.detect.LandmarkOptions;
+import dev.facerec.model.ModelException;
+import dev.facerec.model.ModelManifest;
+import dev.facerec.model.ProfileSpec;
 import dev.facerec.pipeline.PipelineOptions;
+import dev.facerec.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -87,5 +93,46 @@ class EvaluateArgsTest {
     Variant plain = Variant.parse("faceplugin", base.withFlipAugment(true));
     assertTrue(plain.options().flipAugment());
     assertFalse(Variant.parse("faceplugin:noflip", base.withFlipAugment(true)).options().flipAugment());
+  }
+
+  @Test
+  @DisplayName("the landmark and detector switches reach the pipeline options and the manifest, and name the variant")
+  void parsesLandmarkAndDetectorSwitches() {
+    PipelineOptions base = PipelineOptions.defaults();
+    Variant v = Variant.parse("yunet-mobilefacenet:five=mouthouter:crop=twopass:detectorpoints:flip", base);
+    assertEquals(LandmarkOptions.FivePoints.MOUTH_OUTER, v.options().landmarks().fivePoints());
+    assertEquals(LandmarkOptions.Crop.TWO_PASS, v.options().landmarks().crop());
+    assertTrue(v.options().landmarks().withDetectorPoints());
+    assertEquals("yunet-mobilefacenet+five=mouthouter+crop=twopass+detectorpoints+flip", v.label());
+    assertEquals(LandmarkOptions.DEFAULT, Variant.parse("yunet-mobilefacenet", base).options().landmarks());
+
+    ModelManifest manifest = TestData.manifest();
+    Variant d = Variant.parse("yunet-mobilefacenet:detector=faceplugin-detect", base);
+    assertEquals("yunet-mobilefacenet+detector=faceplugin-detect", d.label());
+    ProfileSpec swapped = d.applyTo(manifest).profile("yunet-mobilefacenet");
+    assertEquals("faceplugin-detect", swapped.detector());
+    assertEquals(manifest.profile("yunet-mobilefacenet").recognizer(), swapped.recognizer());
+    assertEquals(manifest.profile("yunet-mobilefacenet").threshold(), swapped.threshold());
+    assertEquals("yunet-2023mar", manifest.profile("yunet-mobilefacenet").detector(), "the loaded manifest is not changed");
+
+    assertThrows(IllegalArgumentException.class, () -> Variant.parse("faceplugin:five=eyes4", base));
+    assertThrows(IllegalArgumentException.class, () -> Variant.parse("faceplugin:crop=", base));
+    assertThrows(IllegalArgumentException.class, () -> Variant.parse("faceplugin:detector=", base));
+    assertThrows(IllegalArgumentException.class,
+        () -> Variant.parse("faceplugin:detector=mobilefacenet-128", base).applyTo(manifest), "a recognizer is no detector");
+    assertThrows(ModelException.class, () -> Variant.parse("faceplugin:detector=nope", base).applyTo(manifest));
+  }
+
+  @Test
+  @DisplayName("a report's file name stays short however many variants are compared, and differs per set of variants")
+  void reportNames() {
+    assertEquals("halves-14-a_b.json", HalvesEvaluation.reportName(14, java.util.List.of("a", "b")));
+    java.util.List<String> many = java.util.Collections.nCopies(12, "yunet-mobilefacenet+five=eyes6mouthouter");
+    String name = HalvesEvaluation.reportName(14, many);
+    assertTrue(name.length() < 120, name);
+    assertTrue(name.startsWith("halves-14-yunet-mobilefacenet+five=eyes6mouthouter_and-11-more-"), name);
+    java.util.List<String> other = new java.util.ArrayList<>(many);
+    other.set(11, "faceplugin");
+    assertFalse(name.equals(HalvesEvaluation.reportName(14, other)));
   }
 }

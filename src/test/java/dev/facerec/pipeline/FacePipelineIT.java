@@ -1,5 +1,6 @@
 package dev.facerec.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.facerec.bus.FaceException;
 import dev.facerec.bus.Failure;
 import dev.facerec.detect.DetectedFace;
+import dev.facerec.detect.LandmarkOptions;
 import dev.facerec.model.ModelException;
 import dev.facerec.model.ModelManifest;
 import dev.facerec.testing.TestData;
@@ -369,6 +371,46 @@ class FacePipelineIT {
       assertTrue(Math.abs(ef.face().landmarks()[0][0] - yunetLm[0]) > 1e-3, "refined landmarks replace YuNet's");
       double cos = FacePipeline.cosine(plain, ef.embedding());
       assertTrue(cos > 0.7 && cos < 0.99999, "flipped + refined vs plain: " + cos);
+    }
+  }
+
+  @Test
+  @DisplayName("the landmark options change the 5 points as they say, on the real 68-point model")
+  void landmarkOptionsOnTheRealModel() {
+    byte[] img = read(TestData.sharedFaces().resolve("lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"));
+    PipelineOptions base = PipelineOptions.defaults();
+    ModelManifest own = manifest.withProfile(manifest.profile(YUNET).withRefineLandmarks(false));
+    float[][] yunet;
+    float[][] vendor;
+    try (FacePipeline p = FacePipeline.open(own, YUNET, modelsDir, base)) {
+      yunet = FacePipeline.select(p.detect(img), FaceSelection.CENTER).get(0).landmarks();
+    }
+    try (FacePipeline p = FacePipeline.open(manifest, YUNET, modelsDir, base)) {
+      vendor = FacePipeline.select(p.detect(img), FaceSelection.CENTER).get(0).landmarks();
+    }
+    double eyes = Math.hypot(vendor[1][0] - vendor[0][0], vendor[1][1] - vendor[0][1]);
+    try (FacePipeline p = FacePipeline.open(manifest, YUNET, modelsDir, base.withLandmarks(LandmarkOptions.DEFAULT.withDetectorPoints(true)))) {
+      float[][] mixed = FacePipeline.select(p.detect(img), FaceSelection.CENTER).get(0).landmarks();
+      for (int k = 0; k < 5; k++) {
+        assertEquals((vendor[k][0] + yunet[k][0]) / 2, mixed[k][0], 1e-3, "point " + k + " is the mean of both");
+        assertEquals((vendor[k][1] + yunet[k][1]) / 2, mixed[k][1], 1e-3, "point " + k + " is the mean of both");
+      }
+    }
+    try (FacePipeline p = FacePipeline.open(manifest, YUNET, modelsDir,
+        base.withLandmarks(LandmarkOptions.DEFAULT.withFivePoints(LandmarkOptions.FivePoints.MOUTH_OUTER)))) {
+      float[][] outer = FacePipeline.select(p.detect(img), FaceSelection.CENTER).get(0).landmarks();
+      assertArrayEquals(vendor[0], outer[0], 1e-4f, "the eyes are the vendor's");
+      assertArrayEquals(vendor[2], outer[2], 1e-4f, "the nose is the vendor's");
+      assertTrue(Math.abs(outer[3][0] - vendor[3][0]) > 0.1, "the mouth corner is the outer point, not the mean with the inner one");
+    }
+    try (FacePipeline p = FacePipeline.open(manifest, YUNET, modelsDir, base.withLandmarks(LandmarkOptions.DEFAULT.withCrop(LandmarkOptions.Crop.TWO_PASS)))) {
+      float[][] twice = FacePipeline.select(p.detect(img), FaceSelection.CENTER).get(0).landmarks();
+      double moved = 0;
+      for (int k = 0; k < 5; k++) {
+        moved = Math.max(moved, Math.hypot(twice[k][0] - vendor[k][0], twice[k][1] - vendor[k][1]));
+      }
+      assertTrue(moved > 1e-3, "the second run, on the placed box, moved the points");
+      assertTrue(moved < 0.15 * eyes, "on a frontal face the second run moves no point far: " + moved + " px, eyes " + eyes + " px apart");
     }
   }
 
