@@ -80,8 +80,12 @@ public final class ImageProbe {
   private static ImageInfo jpeg(byte[] d) {
     int p = 2;
     while (true) {
-      if (p >= d.length || u8(d, p) != 0xFF) {
-        throw corrupt(ImageFormat.JPEG, "no frame header before byte " + p);
+      if (p >= d.length) {
+        // a segment's length points past the end: the upload was cut off
+        throw corrupt(ImageFormat.JPEG, "the data ends after " + d.length + " bytes, before the frame header (truncated)");
+      }
+      if (u8(d, p) != 0xFF) {
+        throw corrupt(ImageFormat.JPEG, "no marker at byte " + p + " before the frame header");
       }
       while (p < d.length && u8(d, p) == 0xFF) {
         p++; // fill bytes

@@ -169,6 +169,11 @@ class ImageProbeTest {
     for (int cut : new int[] {jpg.length - 2, jpg.length - 100, jpg.length / 2, 600, 40, 4}) {
       assertEquals(Failure.IMAGE_CORRUPT, failureOf(Arrays.copyOf(jpg, cut)), "JPEG cut at " + cut);
     }
+    // cut inside the EXIF segment: the message says the data ended, not a byte offset beyond the end
+    byte[] exif = face("face_recognition_examples/Barack_Obama/1.jpg");
+    FaceException cutInExif = assertThrows(FaceException.class, () -> probe(Arrays.copyOf(exif, 3000)));
+    assertEquals(Failure.IMAGE_CORRUPT, cutInExif.failure());
+    assertTrue(cutInExif.getMessage().contains("ends after 3000 bytes"), cutInExif.getMessage());
     byte[] png = face("orl/s1/1.png");
     probe(png);
     for (int cut : new int[] {png.length - 1, png.length - 12, png.length / 2, 40, 20, 9}) {
