@@ -2,6 +2,7 @@ package dev.facerec.eval;
 
 import dev.facerec.detect.LandmarkOptions;
 import dev.facerec.model.ModelManifest;
+import dev.facerec.model.ModelSpec;
 import dev.facerec.model.ProfileSpec;
 import dev.facerec.pipeline.PipelineOptions;
 
@@ -30,8 +31,10 @@ public record Variant(String profile, PipelineOptions options, Boolean profileRe
     Boolean profileRefine = null;
     String detector = null;
     for (int i = 1; i < parts.length; i++) {
-      String value = parts[i].contains("=") ? parts[i].substring(parts[i].indexOf('=') + 1) : null;
-      switch (value == null ? parts[i] : parts[i].substring(0, parts[i].indexOf('=') + 1)) {
+      int eq = parts[i].indexOf('=');
+      String key = eq < 0 ? parts[i] : parts[i].substring(0, eq + 1); // "five=" for ":five=eyes6"
+      String value = eq < 0 ? null : parts[i].substring(eq + 1);
+      switch (key) {
         case "five=" -> o = o.withLandmarks(o.landmarks().withFivePoints(LandmarkOptions.fivePoints(value)));
         case "crop=" -> o = o.withLandmarks(o.landmarks().withCrop(LandmarkOptions.crop(value)));
         case "detectorpoints" -> o = o.withLandmarks(o.landmarks().withDetectorPoints(true));
@@ -68,7 +71,7 @@ public record Variant(String profile, PipelineOptions options, Boolean profileRe
       p = p.withRefineLandmarks(profileRefine);
     }
     if (detector != null) {
-      if (manifest.model(detector).kind() != dev.facerec.model.ModelSpec.Kind.DETECTOR) {
+      if (manifest.model(detector).kind() != ModelSpec.Kind.DETECTOR) {
         throw new IllegalArgumentException("'" + detector + "' is not a detector");
       }
       p = p.withDetector(detector);
