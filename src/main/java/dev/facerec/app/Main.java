@@ -45,6 +45,8 @@ public final class Main {
         restore --from DIR [--force]
                                     checks the backup's checksums and model, then restores it into the configured
                                     database and DATA_DIR (stop the service first; --force replaces existing data)
+        migrate-gallery [--dry-run] moves the stored embeddings into the configured profile's embedding space (after an
+                                    upgrade that gave the profile an embedding centre); stop every node first
         smoke --url URL --key-file F [--insecure] [--timeout S]
                                     after a deployment: health, readiness, detect, enroll + identify + delete in a
                                     scratch collection, metrics; one line per step, exit 0 or the first failure
@@ -90,6 +92,10 @@ public final class Main {
       case "restore" -> {
         Logging.toStderr();
         return dev.facerec.backup.RestoreCommand.run(rest, out, err);
+      }
+      case "migrate-gallery" -> {
+        Logging.toStderr();
+        return dev.facerec.backup.MigrateGalleryCommand.run(rest, out, err);
       }
       case "smoke" -> {
         return dev.facerec.smoke.SmokeCommand.run(rest, out, err);

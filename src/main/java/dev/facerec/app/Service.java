@@ -134,6 +134,7 @@ public final class Service implements AutoCloseable {
       ModelVerifier.verifyProfile(manifest, profile.id(), models.dir()); // only nodes that load the models need the files
     }
     ModelSpec recognizer = manifest.model(profile.recognizer());
+    String embeddingModel = profile.embeddingModel(); // what galleries are bound to: the recognizer and its centre
     double threshold = models.thresholds().getOrDefault(profile.id(), profile.threshold());
     String thresholdSource = models.thresholds().containsKey(profile.id())
         ? "configuration (THRESHOLD_" + profile.id().toUpperCase().replace('-', '_') + ")"
@@ -201,10 +202,10 @@ public final class Service implements AutoCloseable {
       metrics.gauge(RecognitionMetrics.DATABASE_UP, () -> dbReachable ? 1 : 0);
       Map<String, String> inUse = await(store.collectionModels());
       inUse.forEach((collection, model) -> {
-        if (!model.equals(recognizer.id())) {
+        if (!model.equals(embeddingModel)) {
           throw new IllegalStateException("collection '" + collection + "' holds embeddings made with model '" + model
-              + "', but profile '" + profile.id() + "' uses '" + recognizer.id() + "': start with the profile of that model,"
-              + " or use another database; embeddings of different recognizers are never mixed");
+              + "', but profile '" + profile.id() + "' uses '" + embeddingModel + "': " + dev.facerec.backup.GalleryMigration.hint(model,
+              profile) + "; embeddings of different recognizers are never mixed");
         }
       });
     }
@@ -252,7 +253,7 @@ public final class Service implements AutoCloseable {
       IndexVerticle index = new IndexVerticle(membership.selfId(), name, placement,
           () -> membership.withRole(NodeRole.INDEX).stream().map(dev.facerec.cluster.Member::id).collect(java.util.stream.Collectors.toSet()),
           params, config.index().snapshotIntervalSeconds(),
-          config.index().changeLogRetention(), store, config.dataDir().resolve("index"), recognizer.id(), recognizer.outputDimension(), config.index().searchThreads());
+          config.index().changeLogRetention(), store, config.dataDir().resolve("index"), embeddingModel, recognizer.outputDimension(), config.index().searchThreads());
       state.check("index", index::notReadyReason);
       metrics.gauge(RecognitionMetrics.INDEX_APPLIED_SEQ, index::appliedSeq);
       stopOrder.add(new String[] {"index (snapshot saved)", await(vertx.deployVerticle(index,
@@ -267,7 +268,7 @@ public final class Service implements AutoCloseable {
     }
     InferenceClient inferenceClient = new InferenceClient(vertx, membership, config.inference().timeoutMs(), metrics, tracing.tracer());
     Recognition recognition = store == null ? null : new Recognition(store, inferenceClient, indexClient, metrics,
-        new Recognition.Settings(profile.id(), recognizer.id(), threshold, identifyThreshold, config.enrollment().gate(),
+        new Recognition.Settings(profile.id(), embeddingModel, threshold, identifyThreshold, config.enrollment().gate(),
             config.enrollment().duplicateCheck(), config.recognition().subjectScore()));
     int minMembers = cluster.minMembers();
     state.check("quorum", () -> membership.members().size() >= minMembers ? null
@@ -280,7 +281,7 @@ public final class Service implements AutoCloseable {
     stopOrder.add(new String[] {"admin", await(vertx.deployVerticle(new AdminVerticle(membership, state, indexClient,
         this::localStatus, this::drain)))});
 
-    ApiContext context = new ApiContext(config, store, inferenceClient, profile.id(), recognizer.id(), recognizer.outputDimension(),
+    ApiContext context = new ApiContext(config, store, inferenceClient, profile.id(), embeddingModel, recognizer.outputDimension(),
         threshold, thresholdSource, identifyThreshold, identifyThresholdSource, new ThresholdPolicy(profile), metrics, security,
         recognition, indexClient, membership, state,
         new ThresholdRules(new ThresholdRules.Defaults(profile.id(), threshold, thresholdSource, identifyThreshold, identifyThresholdSource,

@@ -2,7 +2,6 @@ package dev.facerec.backup;
 
 import dev.facerec.config.AppConfig;
 import dev.facerec.config.ConfigLoader;
-import dev.facerec.model.ModelSpec;
 import dev.facerec.store.Database;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -89,7 +88,7 @@ public final class BackupCommand {
   }
 
   private static BackupManifest exportDatabase(AppConfig config, Path work, Long indexSeq) throws SQLException, IOException {
-    ModelSpec recognizer = Deployment.recognizer(config);
+    String embeddingModel = Deployment.embeddingModel(config);
     try (Database db = Deployment.open(config); Connection c = db.openJdbc()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
@@ -122,7 +121,7 @@ public final class BackupCommand {
         }
       }
       return new BackupManifest(BackupManifest.FORMAT_VERSION, BackupManifest.runningVersion(), Instant.now().toString(),
-          schemaVersion, seq, config.models().profile(), recognizer.id(), models, tables, indexSeq, sums);
+          schemaVersion, seq, config.models().profile(), embeddingModel, models, tables, indexSeq, sums);
     }
   }
 

@@ -2,7 +2,6 @@ package dev.facerec.backup;
 
 import dev.facerec.config.AppConfig;
 import dev.facerec.model.ModelManifest;
-import dev.facerec.model.ModelSpec;
 import dev.facerec.store.Database;
 import dev.facerec.store.DatabaseSettings;
 import java.nio.file.Path;
@@ -33,10 +32,13 @@ final class Deployment {
     return Database.start(settings);
   }
 
-  /** The recognizer of the configured profile: the model every embedding in the gallery must come from. */
-  static ModelSpec recognizer(AppConfig config) {
+  /**
+   * The embedding space of the configured profile (its recognizer, and its centre when it has one): the model id every
+   * embedding in the gallery must carry.
+   */
+  static String embeddingModel(AppConfig config) {
     ModelManifest manifest = ModelManifest.load(config.models().dir());
-    return manifest.model(manifest.profile(config.models().profile()).recognizer());
+    return manifest.profile(config.models().profile()).embeddingModel();
   }
 
   static Path indexDir(AppConfig config) {

@@ -2,7 +2,6 @@ package dev.facerec.backup;
 
 import dev.facerec.config.AppConfig;
 import dev.facerec.config.ConfigLoader;
-import dev.facerec.model.ModelSpec;
 import dev.facerec.store.Database;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -85,12 +84,12 @@ public final class RestoreCommand {
         problems.forEach(p -> err.println("  " + p));
         return 1;
       }
-      ModelSpec recognizer = Deployment.recognizer(config);
-      List<String> others = manifest.galleryModels().stream().filter(m -> !m.equals(recognizer.id())).toList();
+      String embeddingModel = Deployment.embeddingModel(config);
+      List<String> others = manifest.galleryModels().stream().filter(m -> !m.equals(embeddingModel)).toList();
       if (!others.isEmpty()) {
         err.println("restore refused: the backup holds embeddings of model " + String.join(", ", others) + " (profile "
-            + manifest.profile() + "), but the configured profile " + config.models().profile() + " uses " + recognizer.id()
-            + ". Embeddings of different recognizers cannot be compared: set MODEL_PROFILE=" + manifest.profile()
+            + manifest.profile() + "), but the configured profile " + config.models().profile() + " uses " + embeddingModel
+            + ". Embeddings of different recognizers (or centres) cannot be compared: set MODEL_PROFILE=" + manifest.profile()
             + " to restore it. Nothing was changed.");
         return 1;
       }

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.facerec.image.ImageTensors;
 import dev.facerec.image.OpenCv;
+import dev.facerec.model.EmbeddingCentre;
 import dev.facerec.model.ModelException;
 import dev.facerec.model.ModelSpec;
 import dev.facerec.model.OrtSessions;
@@ -27,11 +28,17 @@ public final class FaceEmbedder implements AutoCloseable {
   private final OrtSession session;
   private final String inputName;
   private final boolean flipAugment;
+  private final EmbeddingCentre centre;
+
+  public FaceEmbedder(ModelSpec spec, Path file, int intraOpThreads, boolean flipAugment) {
+    this(spec, file, intraOpThreads, flipAugment, null);
+  }
 
   /**
    * @param flipAugment also embed the horizontal mirror and use the normalised sum (about twice the cost)
+   * @param centre the profile's embedding centre, subtracted after normalising (then normalised again); null: none
    */
-  public FaceEmbedder(ModelSpec spec, Path file, int intraOpThreads, boolean flipAugment) {
+  public FaceEmbedder(ModelSpec spec, Path file, int intraOpThreads, boolean flipAugment, EmbeddingCentre centre) {
     if (spec.outputDimension() <= 0) {
       throw new ModelException("recognizer " + spec.id() + " has no outputDimension in the manifest");
     }
@@ -40,6 +47,11 @@ public final class FaceEmbedder implements AutoCloseable {
     this.session = OrtSessions.open(file, intraOpThreads);
     this.inputName = session.getInputNames().iterator().next();
     this.flipAugment = flipAugment;
+    if (centre != null && centre.vector().length != spec.outputDimension()) {
+      throw new ModelException("embedding centre of " + centre.vector().length + " values for recognizer " + spec.id()
+          + " of " + spec.outputDimension());
+    }
+    this.centre = centre;
   }
 
   /** The embedding length. */
@@ -47,9 +59,9 @@ public final class FaceEmbedder implements AutoCloseable {
     return spec.outputDimension();
   }
 
-  /** The recognizer's manifest id. */
+  /** The embedding space: the recognizer's manifest id, marked with the centre when there is one. */
   public String modelId() {
-    return spec.id();
+    return EmbeddingCentre.modelId(spec.id(), centre);
   }
 
   /**
@@ -78,7 +90,8 @@ public final class FaceEmbedder implements AutoCloseable {
           mirror.release();
         }
       }
-      return normalize(e);
+      normalize(e);
+      return centre == null ? e : centre.apply(e);
     } finally {
       if (input != aligned) {
         input.release();

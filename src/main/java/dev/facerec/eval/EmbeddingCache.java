@@ -28,7 +28,7 @@ final class EmbeddingCache {
   /** Cached embeddings when {@code dir} holds them for exactly these files, else computed (and stored when dir is set). */
   static Embeddings.Result compute(Path dir, String set, List<Path> files, ModelManifest manifest, Variant variant,
       Path modelsDir, int threads, PrintStream progress) throws IOException {
-    Path file = dir == null ? null : dir.resolve(variant.label().replaceAll("[^A-Za-z0-9+._-]", "_") + "-"
+    Path file = dir == null ? null : dir.resolve(variant.embeddingLabel().replaceAll("[^A-Za-z0-9+._-]", "_") + "-"
         + set.replaceAll("[^A-Za-z0-9+._-]", "_") + ".emb");
     if (file != null && Files.isRegularFile(file)) {
       Embeddings.Result r = read(file);

@@ -59,6 +59,7 @@ public final class Embeddings {
     int every = Math.max(50, Math.min(500, files.size() / 20));
     // Open the pipelines on the calling thread so a missing model fails fast with its own message.
     List<FacePipeline> pipelines = new ArrayList<>();
+    variant.checkCentre(manifest);
     ModelManifest effective = variant.applyTo(manifest);
     try {
       for (int i = 0; i < Math.max(1, threads); i++) {

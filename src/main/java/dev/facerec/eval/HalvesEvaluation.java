@@ -4,6 +4,7 @@ import static dev.facerec.eval.EvaluateCommand.f4;
 import static dev.facerec.eval.EvaluateCommand.round;
 import static dev.facerec.eval.EvaluateCommand.sci;
 
+import dev.facerec.model.EmbeddingCentre;
 import dev.facerec.model.ModelManifest;
 import dev.facerec.pipeline.FacePipeline;
 import io.vertx.core.json.JsonArray;
@@ -93,9 +94,35 @@ final class HalvesEvaluation {
   }
 
   /** One variant, everything measured. */
-  record Measured(Variant variant, Embeddings.Result lfw, Half a, Half b, Map<String, Other> others) {
+  record Measured(Variant variant, Embeddings.Result lfw, Half a, Half b, Map<String, Other> others, Centres centres) {
     Half half(String n) {
       return n.equals("A") ? a : b;
+    }
+  }
+
+  /**
+   * The embedding centres of a centred variant: the mean unit embedding of each half's images, and of both (for the
+   * other labeled sets, whose people are in neither half). Half A is scored with B's centre and B with A's.
+   */
+  record Centres(float[] a, float[] b, float[] all) {
+    static Centres of(Embeddings.Result emb, Halves.Split split, Path images) {
+      List<float[]> inA = present(emb, Halves.files(split.pairsA(), images));
+      List<float[]> inB = present(emb, Halves.files(split.pairsB(), images));
+      List<float[]> both = new ArrayList<>(inA);
+      both.addAll(inB);
+      return new Centres(EmbeddingCentre.mean(inA), EmbeddingCentre.mean(inB), EmbeddingCentre.mean(both));
+    }
+
+    private static List<float[]> present(Embeddings.Result emb, List<Path> files) {
+      return files.stream().map(emb::get).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** Every embedding of {@code emb} with {@code centre} applied (failures and timings unchanged). */
+    Embeddings.Result apply(Embeddings.Result emb, float[] centre) {
+      EmbeddingCentre c = new EmbeddingCentre(centre, "");
+      Map<Path, float[]> out = new java.util.HashMap<>();
+      emb.embeddings().forEach((p, e) -> out.put(p, c.applied(e)));
+      return new Embeddings.Result(out, emb.failures(), emb.seconds(), emb.stageSeconds());
     }
   }
 
@@ -104,6 +131,14 @@ final class HalvesEvaluation {
 
   private static String atThreshold(Half h, double t) {
     return String.format(Locale.ROOT, "%.2f %% (%.4f / %.2f %%)", 100 * h.accuracy(t), h.roc().far(t), 100 * h.roc().tar(t));
+  }
+
+  private static JsonArray vector(float[] v) {
+    JsonArray a = new JsonArray();
+    for (float x : v) {
+      a.add(round(x, 7));
+    }
+    return a;
   }
 
   static double[] scores(List<Pair> pairs, Embeddings.Result emb, Path images) {
@@ -148,14 +183,19 @@ final class HalvesEvaluation {
     List<Measured> measured = new ArrayList<>();
     for (Variant v : variants) {
       out.printf("%s: embedding %d images with %d thread(s)%n", v.label(), lfwFiles.size(), a.threads());
-      Embeddings.Result emb = EmbeddingCache.compute(a.cache(), setName(a.images()), lfwFiles, manifest, v,
+      // Embedded without a centre; a centred variant is centred here, each half with the mean of the other half's
+      // images, so that no half is scored with a centre fitted on its own people.
+      boolean centred = v.centred(manifest);
+      Variant embedded = centred ? v.withoutCentre() : v;
+      Embeddings.Result emb = EmbeddingCache.compute(a.cache(), setName(a.images()), lfwFiles, manifest, embedded,
           a.modelsDir(), a.threads(), out);
       if (!emb.failures().isEmpty()) {
         err.printf("%s: no face in %d image(s), e.g. %s%n", v.label(), emb.failures().size(),
             emb.failures().entrySet().iterator().next());
       }
-      Half ha = Half.of("A", split.pairsA(), emb, a.images(), a.targetFmr());
-      Half hb = Half.of("B", split.pairsB(), emb, a.images(), a.targetFmr());
+      Centres centres = centred ? Centres.of(emb, split, a.images()) : null;
+      Half ha = Half.of("A", split.pairsA(), centred ? centres.apply(emb, centres.b()) : emb, a.images(), a.targetFmr());
+      Half hb = Half.of("B", split.pairsB(), centred ? centres.apply(emb, centres.a()) : emb, a.images(), a.targetFmr());
       Map<String, Double> thresholds = new LinkedHashMap<>();
       thresholds.put("A fmr", ha.thrFmr());
       thresholds.put("B fmr", hb.thrFmr());
@@ -167,17 +207,19 @@ final class HalvesEvaluation {
       for (Map.Entry<String, List<Pair>> e : otherPairs.entrySet()) {
         Path images = otherPairImages.get(e.getKey());
         List<Path> files = Halves.files(e.getValue(), images);
-        Embeddings.Result oe = EmbeddingCache.compute(a.cache(), e.getKey(), files, manifest, v, a.modelsDir(),
-            a.threads(), out);
+        Embeddings.Result oe = EmbeddingCache.compute(a.cache(), e.getKey(), files, manifest, embedded,
+            a.modelsDir(), a.threads(), out);
+        oe = centred ? centres.apply(oe, centres.all()) : oe;
         others.put(e.getKey(), otherPairsMetrics(e.getValue(), oe, images, thresholds));
       }
       for (Map.Entry<String, Map<String, List<Path>>> e : otherIds.entrySet()) {
         List<Path> files = e.getValue().values().stream().flatMap(List::stream).toList();
-        Embeddings.Result oe = EmbeddingCache.compute(a.cache(), e.getKey(), files, manifest, v, a.modelsDir(),
-            a.threads(), out);
+        Embeddings.Result oe = EmbeddingCache.compute(a.cache(), e.getKey(), files, manifest, embedded,
+            a.modelsDir(), a.threads(), out);
+        oe = centred ? centres.apply(oe, centres.all()) : oe;
         others.put(e.getKey(), otherIdentifyMetrics(e.getValue(), oe, thresholds));
       }
-      measured.add(new Measured(v, emb, ha, hb, others));
+      measured.add(new Measured(v, emb, ha, hb, others, centres));
     }
 
     // The selection, in both directions.
@@ -306,6 +348,11 @@ final class HalvesEvaluation {
             .put("reportTarAtDenseThreshold", round(r.roc().tar(s.thrDense()), 6)));
       }
       o.put("directions", dirs);
+      if (m.centres() != null) {
+        // Half A's centre is what a profile selected on A ships as its embeddingCentre (with thresholds fitted on B).
+        o.put("centres", new JsonObject().put("fittedOnA", vector(m.centres().a())).put("fittedOnB", vector(m.centres().b()))
+            .put("fittedOnBoth", vector(m.centres().all())));
+      }
       JsonObject oth = new JsonObject();
       m.others().forEach((k, v) -> oth.put(k, v.json()));
       o.put("otherSets", oth);

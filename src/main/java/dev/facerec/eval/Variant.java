@@ -14,11 +14,30 @@ import dev.facerec.pipeline.PipelineOptions;
  *
  * @param profileRefine null: the profile's own {@code refineLandmarks}; else overrides it (":norefine")
  * @param detector null: the profile's detector; else the manifest id of the detector that replaces it
+ * @param centre null: the profile's {@code embeddingCentre} when it has one; FALSE ({@code :nocentre}): none; TRUE
+ *     ({@code :centre}): centred, with the profile's centre or, under {@code --halves}, the other half's mean
  */
-public record Variant(String profile, PipelineOptions options, Boolean profileRefine, String detector) {
+public record Variant(String profile, PipelineOptions options, Boolean profileRefine, String detector, Boolean centre) {
 
   public Variant(String profile, PipelineOptions options, Boolean profileRefine) {
-    this(profile, options, profileRefine, null);
+    this(profile, options, profileRefine, null, null);
+  }
+
+  public Variant(String profile, PipelineOptions options, Boolean profileRefine, String detector) {
+    this(profile, options, profileRefine, detector, null);
+  }
+
+  /** The same variant with the centre switch set (null: the profile's own). */
+  public Variant withCentre(Boolean c) {
+    return new Variant(profile, options, profileRefine, detector, c);
+  }
+
+  /**
+   * Whether this variant's embeddings are centred: {@code :centre}, or the profile has an {@code embeddingCentre} and
+   * {@code :nocentre} is not given.
+   */
+  public boolean centred(ModelManifest manifest) {
+    return centre != null ? centre : manifest.profile(profile).centre() != null;
   }
 
   /**
@@ -30,6 +49,7 @@ public record Variant(String profile, PipelineOptions options, Boolean profileRe
     PipelineOptions o = base;
     Boolean profileRefine = null;
     String detector = null;
+    Boolean centre = null;
     for (int i = 1; i < parts.length; i++) {
       int eq = parts[i].indexOf('=');
       String key = eq < 0 ? parts[i] : parts[i].substring(0, eq + 1); // "five=" for ":five=eyes6"
@@ -44,6 +64,8 @@ public record Variant(String profile, PipelineOptions options, Boolean profileRe
           }
           detector = value;
         }
+        case "centre" -> centre = true;
+        case "nocentre" -> centre = false;
         case "flip" -> o = o.withFlipAugment(true);
         case "noflip" -> o = o.withFlipAugment(false);
         case "refine" -> o = o.withRefineLandmarks(true);
@@ -52,21 +74,27 @@ public record Variant(String profile, PipelineOptions options, Boolean profileRe
           profileRefine = false;
         }
         default -> throw new IllegalArgumentException("unknown profile option ':" + parts[i] + "' in '" + spec
-            + "' (known: flip, noflip, refine, norefine, five=, crop=, detectorpoints, detector=)");
+            + "' (known: flip, noflip, refine, norefine, five=, crop=, detectorpoints, detector=, centre, nocentre)");
       }
     }
     if (parts[0].isBlank()) {
       throw new IllegalArgumentException("empty profile in '" + spec + "'");
     }
-    return new Variant(parts[0], o, profileRefine, detector);
+    return new Variant(parts[0], o, profileRefine, detector, centre);
   }
 
-  /** The manifest the pipeline opens with: the profile's refinement default and detector replaced when overridden. */
+  /**
+   * The manifest the pipeline opens with: the profile's refinement default and detector replaced when overridden, its
+   * centre dropped for {@code :nocentre}.
+   */
   public ModelManifest applyTo(ModelManifest manifest) {
-    if (profileRefine == null && detector == null) {
+    ProfileSpec p = manifest.profile(profile);
+    if (profileRefine == null && detector == null && !Boolean.FALSE.equals(centre)) {
       return manifest;
     }
-    ProfileSpec p = manifest.profile(profile);
+    if (Boolean.FALSE.equals(centre)) {
+      p = p.withCentre(null);
+    }
     if (profileRefine != null) {
       p = p.withRefineLandmarks(profileRefine);
     }
@@ -77,6 +105,22 @@ public record Variant(String profile, PipelineOptions options, Boolean profileRe
       p = p.withDetector(detector);
     }
     return manifest.withProfile(p);
+  }
+
+  /**
+   * Refuses {@code :centre} on a profile without an {@code embeddingCentre}: outside {@code --halves} (which fits the
+   * centre on the other half and embeds {@link #withoutCentre}) there is nothing to centre with.
+   */
+  public void checkCentre(ModelManifest manifest) {
+    if (Boolean.TRUE.equals(centre) && manifest.profile(profile).centre() == null) {
+      throw new IllegalArgumentException("'" + label() + "': profile " + profile + " has no embeddingCentre in the manifest;"
+          + " only --halves fits one (on the other half)");
+    }
+  }
+
+  /** What {@code --halves} embeds: this variant without any centre (it centres afterwards, each half with the other's mean). */
+  public Variant withoutCentre() {
+    return withCentre(false);
   }
 
   /** Whether 68-point refinement replaces the detector's own landmarks in this variant. */
@@ -91,6 +135,11 @@ public record Variant(String profile, PipelineOptions options, Boolean profileRe
   public String label() {
     return profile + (options.refineLandmarks() ? "+refine" : "") + (Boolean.FALSE.equals(profileRefine) ? "-refine" : "")
         + options.landmarks().label() + (detector == null ? "" : "+detector=" + detector)
-        + (options.flipAugment() ? "+flip" : "");
+        + (options.flipAugment() ? "+flip" : "") + (centre == null ? "" : centre ? "+centre" : "-centre");
+  }
+
+  /** The label without the centre switch: embeddings are cached before centring, so both share one cache file. */
+  public String embeddingLabel() {
+    return withCentre(null).label();
   }
 }

@@ -66,7 +66,8 @@ public final class ModelManifest {
           p.getDouble("identifyThreshold", p.getDouble("threshold")),
           p.getString("identifyThresholdSource", p.getString("thresholdSource", "")),
           impostorTail(p.getJsonObject("calibration") == null ? null : p.getJsonObject("calibration").getJsonObject("impostorTail")),
-          centroidTails(p.getJsonObject("calibration")));
+          centroidTails(p.getJsonObject("calibration")),
+          centre(p.getString("id"), p.getJsonObject("embeddingCentre")));
       if (spec.refineLandmarks() && spec.landmarks() == null) {
         throw new ModelException("profile " + spec.id() + " sets refineLandmarks but names no landmarks model");
       }
@@ -75,9 +76,32 @@ public final class ModelManifest {
           throw new ModelException("profile " + spec.id() + " names unknown model " + ref);
         }
       }
+      if (spec.centre() != null && spec.centre().vector().length != models.get(spec.recognizer()).outputDimension()) {
+        throw new ModelException("profile " + spec.id() + ": embeddingCentre has " + spec.centre().vector().length
+            + " values, recognizer " + spec.recognizer() + " outputs " + models.get(spec.recognizer()).outputDimension());
+      }
       profiles.put(spec.id(), spec);
     }
     return new ModelManifest(Map.copyOf(models), profiles);
+  }
+
+  private static EmbeddingCentre centre(String profile, JsonObject c) {
+    if (c == null) {
+      return null;
+    }
+    JsonArray v = c.getJsonArray("vector");
+    if (v == null || v.isEmpty()) {
+      throw new ModelException("profile " + profile + ": embeddingCentre has no vector");
+    }
+    float[] f = new float[v.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = v.getNumber(i).floatValue();
+    }
+    try {
+      return new EmbeddingCentre(f, c.getString("source", ""));
+    } catch (IllegalArgumentException e) {
+      throw new ModelException("profile " + profile + ": " + e.getMessage());
+    }
   }
 
   private static ModelSpec model(JsonObject m) {

@@ -17,6 +17,7 @@ import java.util.List;
  *     ({@code calibration.centroidTails}); empty when the profile has none (they then count as single faces)
  * @param refineLandmarks whether the landmark model replaces the detector's own points by default
  *     (manifest field {@code refineLandmarks}, default false)
+ * @param centre subtracted from every embedding before it is normalised again ({@code embeddingCentre}); null: none
  */
 public record ProfileSpec(
     String id,
@@ -31,7 +32,30 @@ public record ProfileSpec(
     double identifyThreshold,
     String identifyThresholdSource,
     ImpostorTail impostorTail,
-    List<ImpostorTail> centroidTails) {
+    List<ImpostorTail> centroidTails,
+    EmbeddingCentre centre) {
+
+  /** Without an embedding centre (the profiles before centring, and tests). */
+  public ProfileSpec(String id, String description, String detector, String landmarks, String recognizer, double threshold,
+      String thresholdSource, boolean refineLandmarks, List<FmrPoint> fmrThresholds, double identifyThreshold,
+      String identifyThresholdSource, ImpostorTail impostorTail, List<ImpostorTail> centroidTails) {
+    this(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refineLandmarks, fmrThresholds,
+        identifyThreshold, identifyThresholdSource, impostorTail, centroidTails, null);
+  }
+
+  /**
+   * The id of the embedding space galleries are bound to: the recognizer's id, plus {@code +centre-<tag>} when the
+   * profile centres its embeddings (a gallery of uncentred embeddings must not be searched with centred ones).
+   */
+  public String embeddingModel() {
+    return EmbeddingCentre.modelId(recognizer, centre);
+  }
+
+  /** The same profile with another embedding centre, or none (the evaluation tool fits and compares them). */
+  public ProfileSpec withCentre(EmbeddingCentre c) {
+    return new ProfileSpec(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refineLandmarks,
+        fmrThresholds, identifyThreshold, identifyThresholdSource, impostorTail, centroidTails, c);
+  }
 
   /** The threshold at which the false-match rate measured on the calibration pairs was {@code fmr}. */
   public record FmrPoint(double fmr, double threshold) {}
@@ -39,12 +63,12 @@ public record ProfileSpec(
   /** The same profile with refinement switched on or off by default (the evaluation tool compares both). */
   public ProfileSpec withRefineLandmarks(boolean refine) {
     return new ProfileSpec(id, description, detector, landmarks, recognizer, threshold, thresholdSource, refine, fmrThresholds,
-        identifyThreshold, identifyThresholdSource, impostorTail, centroidTails);
+        identifyThreshold, identifyThresholdSource, impostorTail, centroidTails, centre);
   }
 
   /** The same profile with another detector (the evaluation tool's {@code :detector=}). */
   public ProfileSpec withDetector(String detectorId) {
     return new ProfileSpec(id, description, detectorId, landmarks, recognizer, threshold, thresholdSource, refineLandmarks,
-        fmrThresholds, identifyThreshold, identifyThresholdSource, impostorTail, centroidTails);
+        fmrThresholds, identifyThreshold, identifyThresholdSource, impostorTail, centroidTails, centre);
   }
 }

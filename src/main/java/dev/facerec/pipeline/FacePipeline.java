@@ -106,7 +106,7 @@ public final class FacePipeline implements AutoCloseable {
         refiner = new Landmark68(landmarkSpec, file(modelsDir, landmarkSpec), options.intraOpThreads(), options.landmarks());
       }
       FaceEmbedder embedder = new FaceEmbedder(recognizerSpec, file(modelsDir, recognizerSpec), options.intraOpThreads(),
-          options.flipAugment());
+          options.flipAugment(), profile.centre());
       return new FacePipeline(profile, options, detector, refiner, embedder);
     } catch (RuntimeException e) {
       if (detector != null) {

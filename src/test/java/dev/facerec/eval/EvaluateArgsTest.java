@@ -124,6 +124,29 @@ class EvaluateArgsTest {
   }
 
   @Test
+  @DisplayName(":centre and :nocentre set the centre switch; :centre needs a manifest centre outside --halves")
+  void parsesCentreSwitches() {
+    PipelineOptions base = PipelineOptions.defaults();
+    ModelManifest manifest = TestData.manifest();
+    Variant plain = Variant.parse("faceplugin", base);
+    Variant c = Variant.parse("faceplugin:centre:flip", base);
+    Variant off = Variant.parse("faceplugin:nocentre", base);
+    assertEquals(null, plain.centre());
+    assertEquals("faceplugin+flip+centre", c.label());
+    assertEquals("faceplugin+flip", c.embeddingLabel(), "centred and uncentred variants share one cache file");
+    assertEquals("faceplugin-centre", off.label());
+    assertEquals("faceplugin", off.embeddingLabel());
+    assertTrue(c.centred(manifest));
+    assertFalse(off.centred(manifest));
+    assertEquals(manifest.profile("faceplugin").centre() != null, plain.centred(manifest), "the profile's own centre, if any");
+    assertEquals(null, off.applyTo(manifest).profile("faceplugin").centre(), ":nocentre drops the manifest's centre");
+    ModelManifest without = manifest.withProfile(manifest.profile("faceplugin").withCentre(null));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.checkCentre(without));
+    assertTrue(e.getMessage().contains("only --halves fits one"), e.getMessage());
+    c.withoutCentre().checkCentre(without);
+  }
+
+  @Test
   @DisplayName("a report's file name stays short however many variants are compared, and differs per set of variants")
   void reportNames() {
     assertEquals("halves-14-a_b.json", HalvesEvaluation.reportName(14, java.util.List.of("a", "b")));
