@@ -342,7 +342,10 @@ class FacePipelineIT {
   void embeddingsAreNormalisedAndConsistent(String profile) {
     FacePipeline fp = pipelines.get(profile);
     assertEquals(profile.equals(FACEPLUGIN) ? 512 : 128, fp.dimension());
-    assertEquals(profile.equals(FACEPLUGIN) ? "faceplugin-feature-512" : "mobilefacenet-128", fp.recognizerId());
+    // The embedding space: the recognizer, marked with the profile's centre (galleries are bound to it).
+    assertTrue(fp.recognizerId().startsWith(profile.equals(FACEPLUGIN) ? "faceplugin-feature-512+centre-" : "mobilefacenet-128+centre-"),
+        fp.recognizerId());
+    assertEquals(TestData.manifest().profile(profile).embeddingModel(), fp.recognizerId());
     assertEquals(profile, fp.profileId());
     Path orl = TestData.sharedFaces().resolve("orl/s1");
     float[] a = fp.embed(read(orl.resolve("1.png")), FaceSelection.SINGLE).get(0).embedding();
