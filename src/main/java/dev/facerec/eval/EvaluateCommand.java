@@ -78,7 +78,9 @@ public final class EvaluateCommand {
                                      (:noflip, :norefine switch them off, also against the profile default;
                                      :five=eyes6|mouthouter|eyes6mouthouter 68->5 reduction, :crop=twopass
                                      landmark box, :detectorpoints averages in the detector's 5 points,
-                                     :detector=ID another detector of the manifest)
+                                     :detector=ID another detector of the manifest; :nocentre drops the
+                                     profile's embeddingCentre, :centre centres: with the manifest's centre,
+                                     or under --halves each half with the mean of the other half's images)
         --models-dir DIR             model files named as in the manifest (default models)
         --flip                       test-time flip augmentation for every profile
         --refine-landmarks           68-point landmark refinement for every profile (loads faceplugin-landmark68)
