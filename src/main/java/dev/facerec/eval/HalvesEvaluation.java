@@ -26,6 +26,8 @@ import java.util.Map;
  * and the best-accuracy threshold are calibrated on the selection half and applied to the report half; the variant
  * chosen on the selection half (rule in {@link Halves#choose}) gives the honest report-half figure. The thresholds
  * of each half are also applied to the other labeled sets given ({@code --other-pairs}, {@code --other-identify}).
+ * A centred variant ({@code :centre}, or a profile with an {@code embeddingCentre}) centres each half with the mean of
+ * the other half's images ({@link Centres}), so no figure rests on a centre fitted on its own people.
  */
 final class HalvesEvaluation {
   private HalvesEvaluation() {}
@@ -308,7 +310,8 @@ final class HalvesEvaluation {
             + " over the folds present; also a 'dense' target-FMR threshold, same rule, on every pair of different"
             + " identities among the half's images. Each is applied unchanged to the other half. Selection: highest accuracy on the"
             + " selection half at the variant's own target-FMR threshold; ties to the higher k-fold accuracy, then the"
-            + " variant given first.")
+            + " variant given first. A centred variant centres each half with the mean unit embedding of the other half's"
+            + " images (the other labeled sets with the mean of both halves).")
         .put("targetFmr", a.targetFmr());
     report.put("data", new JsonObject().put("pairs", a.pairs().toString()).put("images", a.images().toString())
         .put("seed", a.halves()).put("pairCount", pairs.size()).put("distinctImages", lfwFiles.size())
