@@ -42,7 +42,7 @@ public final class GalleryMigration {
   public static String hint(String storedModel, ProfileSpec profile) {
     return action(storedModel, profile) == Action.CENTRE
         ? "run `migrate-gallery` once with this configuration (service stopped) to centre them, since profile "
-            + profile.id() + " now centres its embeddings (docs/operations.md, 'Upgrading')"
+            + profile.id() + " now centres its embeddings (docs/operations.md, 'Upgrades and rollback')"
         : "start with the profile of that model, or use another database";
   }
 }
