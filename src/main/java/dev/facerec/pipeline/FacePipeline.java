@@ -256,7 +256,7 @@ public final class FacePipeline implements AutoCloseable {
     }
     return switch (selection) {
       case ALL -> faces;
-      case LARGEST -> List.of(faces.stream().max(Comparator.comparingDouble(f -> f.box().area())).orElseThrow());
+      case LARGEST -> List.of(PrimaryFace.choose(d));
       case SINGLE -> List.of(SubjectFace.choose(d));
       case CENTER -> {
         double cx = d.width() / 2.0;

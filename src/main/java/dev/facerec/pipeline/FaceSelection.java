@@ -4,7 +4,7 @@ package dev.facerec.pipeline;
 public enum FaceSelection {
   /** Every face (up to maxFaces), by score. */
   ALL,
-  /** The face with the largest box. */
+  /** The largest face, unless it is cut by the image border and a whole face of comparable size exists ({@link PrimaryFace}). */
   LARGEST,
   /**
    * The subject's face for an enrollment: the only face, or the clearly dominant one with small bystanders
