@@ -103,6 +103,7 @@ public final class MigrateGalleryCommand {
   /** Rewrites every face of {@code model}, locked for the transaction; returns how many. */
   private static long centre(Connection c, String model, ProfileSpec profile) throws SQLException {
     long n = 0;
+    String target = profile.embeddingModel();
     try (PreparedStatement q = c.prepareStatement("SELECT id, embedding FROM faces WHERE model_id = ? FOR UPDATE");
         PreparedStatement u = c.prepareStatement("UPDATE faces SET embedding = ?, model_id = ? WHERE id = ?")) {
       q.setString(1, model);
@@ -111,7 +112,7 @@ public final class MigrateGalleryCommand {
         while (r.next()) {
           float[] v = GalleryMigration.centre(Vectors.fromBytes(r.getBytes(2)), profile);
           u.setBytes(1, Vectors.toBytes(v));
-          u.setString(2, profile.embeddingModel());
+          u.setString(2, target);
           u.setObject(3, r.getObject(1));
           u.addBatch();
           if (++n % BATCH == 0) {

@@ -3,6 +3,7 @@ package dev.facerec.embed;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.facerec.bus.Vectors;
 import dev.facerec.image.ImageTensors;
 import dev.facerec.image.OpenCv;
 import dev.facerec.model.EmbeddingCentre;
@@ -29,6 +30,7 @@ public final class FaceEmbedder implements AutoCloseable {
   private final String inputName;
   private final boolean flipAugment;
   private final EmbeddingCentre centre;
+  private final String modelId; // read for every inference result: the centre's hash is taken once, here
 
   public FaceEmbedder(ModelSpec spec, Path file, int intraOpThreads, boolean flipAugment) {
     this(spec, file, intraOpThreads, flipAugment, null);
@@ -52,6 +54,7 @@ public final class FaceEmbedder implements AutoCloseable {
           + " of " + spec.outputDimension());
     }
     this.centre = centre;
+    this.modelId = EmbeddingCentre.modelId(spec.id(), centre);
   }
 
   /** The embedding length. */
@@ -61,7 +64,7 @@ public final class FaceEmbedder implements AutoCloseable {
 
   /** The embedding space: the recognizer's manifest id, marked with the centre when there is one. */
   public String modelId() {
-    return EmbeddingCentre.modelId(spec.id(), centre);
+    return modelId;
   }
 
   /**
@@ -90,7 +93,7 @@ public final class FaceEmbedder implements AutoCloseable {
           mirror.release();
         }
       }
-      normalize(e);
+      Vectors.normalize(e);
       return centre == null ? e : centre.apply(e);
     } finally {
       if (input != aligned) {
@@ -114,21 +117,6 @@ public final class FaceEmbedder implements AutoCloseable {
     } catch (OrtException e) {
       throw new ModelException("recognizer " + spec.id() + " failed: " + e.getMessage(), e);
     }
-  }
-
-  /** Scales {@code v} to unit length in place (a zero vector stays zero) and returns it. */
-  public static float[] normalize(float[] v) {
-    double sum = 0;
-    for (float x : v) {
-      sum += (double) x * x;
-    }
-    if (sum > 0) {
-      float inv = (float) (1 / Math.sqrt(sum));
-      for (int i = 0; i < v.length; i++) {
-        v[i] *= inv;
-      }
-    }
-    return v;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.facerec.model;
 
+import dev.facerec.bus.Vectors;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -49,7 +50,7 @@ public record EmbeddingCentre(float[] vector, String source) {
     for (int i = 0; i < unit.length; i++) {
       unit[i] -= vector[i];
     }
-    return normalize(unit);
+    return Vectors.normalize(unit);
   }
 
   /** A copy of {@code unit} with the centre applied. */
@@ -64,7 +65,7 @@ public record EmbeddingCentre(float[] vector, String source) {
     }
     double[] sum = null;
     for (float[] e : embeddings) {
-      float[] u = normalize(e.clone());
+      float[] u = Vectors.normalize(e.clone());
       if (sum == null) {
         sum = new double[u.length];
       } else if (sum.length != u.length) {
@@ -95,19 +96,5 @@ public record EmbeddingCentre(float[] vector, String source) {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static float[] normalize(float[] v) {
-    double sum = 0;
-    for (float x : v) {
-      sum += (double) x * x;
-    }
-    if (sum > 0) {
-      float inv = (float) (1 / Math.sqrt(sum));
-      for (int i = 0; i < v.length; i++) {
-        v[i] *= inv;
-      }
-    }
-    return v;
   }
 }

@@ -1,6 +1,6 @@
 package dev.facerec.bench;
 
-import dev.facerec.embed.FaceEmbedder;
+import dev.facerec.bus.Vectors;
 import dev.facerec.index.HnswShard;
 import dev.facerec.index.IndexEngine;
 import dev.facerec.index.IndexParams;
@@ -61,11 +61,11 @@ public final class MillionBench {
     List<float[]> items = set.get(0);
     for (int i = 0; i < items.size(); i++) {
       UUID subject = new UUID(1, i / 5);
-      byShard.get(Shards.of(subject, shardCount)).add(new IndexedFace(new UUID(0, i), subject, FaceEmbedder.normalize(items.get(i))));
+      byShard.get(Shards.of(subject, shardCount)).add(new IndexedFace(new UUID(0, i), subject, Vectors.normalize(items.get(i))));
     }
     items = null;
     set = List.of(List.of(), set.get(1));
-    List<float[]> queries = set.get(1).stream().map(FaceEmbedder::normalize).toList();
+    List<float[]> queries = set.get(1).stream().map(Vectors::normalize).toList();
 
     IndexParams params = new IndexParams(m, efConstruction, efSearch, engine);
     List<HnswShard> shards = new ArrayList<>();
